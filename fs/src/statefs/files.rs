@@ -1,0 +1,343 @@
+//! Open files: per-inode write buffers, committed at flush, fsync or release.
+//!
+//! All handles of one inode share one buffer, so a process sees its own writes through every
+//! descriptor (SQLite relies on this) and `stat` reports the size being written. Everyone
+//! else sees the committed value until the buffer is committed: close-to-open consistency,
+//! as NFS gives. A clean file keeps no copy: reads go to the store, so a value changed by a
+//! contract is what the next read returns.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+
+use super::nodes::Node;
+use super::{Attr, Ctx, StateFs};
+use crate::account::AccountId;
+use crate::error::{Error, Result};
+use crate::store::{now_ns, KeyMeta, Store, MAX_VALUE_LEN};
+
+/// How a file is opened.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenFlags {
+    /// Reads allowed.
+    pub read: bool,
+    /// Writes allowed.
+    pub write: bool,
+    /// Every write goes to the end.
+    pub append: bool,
+    /// Start from an empty file.
+    pub truncate: bool,
+}
+
+impl OpenFlags {
+    /// From Linux `open(2)` flags (as FUSE and 9P's `Tlopen` carry them).
+    pub fn from_linux(flags: u32) -> Self {
+        let acc = flags & libc::O_ACCMODE as u32;
+        OpenFlags {
+            read: acc == libc::O_RDONLY as u32 || acc == libc::O_RDWR as u32,
+            write: acc == libc::O_WRONLY as u32 || acc == libc::O_RDWR as u32,
+            append: flags & libc::O_APPEND as u32 != 0,
+            truncate: flags & libc::O_TRUNC as u32 != 0,
+        }
+    }
+}
+
+struct OpenState {
+    account: AccountId,
+    key: Vec<u8>,
+    /// The file's content while it differs from the store (dirty) or is unlinked.
+    data: Option<Vec<u8>>,
+    dirty: bool,
+    /// Unlinked or replaced while open: the buffer is all that is left, and never committed.
+    orphan: Option<KeyMeta>,
+    handles: usize,
+}
+
+struct OpenFile {
+    ino: u64,
+    state: Mutex<OpenState>,
+}
+
+struct Handle {
+    file: Arc<OpenFile>,
+    flags: OpenFlags,
+}
+
+/// Every open file and handle of a `StateFs`.
+#[derive(Default)]
+pub(super) struct OpenFiles {
+    by_ino: Mutex<HashMap<u64, Arc<OpenFile>>>,
+    handles: RwLock<HashMap<u64, Arc<Handle>>>,
+    next_fh: AtomicU64,
+}
+
+impl OpenFiles {
+    fn handle(&self, fh: u64) -> Result<Arc<Handle>> {
+        self.handles.read().get(&fh).cloned().ok_or(Error::BadHandle)
+    }
+
+    fn file(&self, ino: u64) -> Option<Arc<OpenFile>> {
+        self.by_ino.lock().get(&ino).cloned()
+    }
+
+    fn open(&self, ino: u64, account: &AccountId, key: &[u8], flags: OpenFlags) -> u64 {
+        let file = self
+            .by_ino
+            .lock()
+            .entry(ino)
+            .or_insert_with(|| {
+                Arc::new(OpenFile {
+                    ino,
+                    state: Mutex::new(OpenState {
+                        account: account.clone(),
+                        key: key.to_vec(),
+                        data: None,
+                        dirty: false,
+                        orphan: None,
+                        handles: 0,
+                    }),
+                })
+            })
+            .clone();
+        {
+            let mut st = file.state.lock();
+            st.handles += 1;
+            if flags.truncate && flags.write {
+                st.data = Some(Vec::new());
+                st.dirty = true;
+            }
+        }
+        let fh = self.next_fh.fetch_add(1, Ordering::Relaxed) + 1;
+        self.handles.write().insert(fh, Arc::new(Handle { file, flags }));
+        fh
+    }
+
+    /// The size being written, when `ino` has uncommitted writes.
+    pub(super) fn dirty_size(&self, ino: u64) -> Option<u64> {
+        let file = self.file(ino)?;
+        let st = file.state.lock();
+        st.data.as_ref().filter(|_| st.dirty).map(|d| d.len() as u64)
+    }
+
+    /// Attributes of an inode that is open but no longer has a name.
+    pub(super) fn orphan_meta(&self, ino: u64) -> Option<KeyMeta> {
+        let file = self.file(ino)?;
+        let st = file.state.lock();
+        let mut meta = st.orphan?;
+        meta.size = st.data.as_ref().map_or(0, |d| d.len() as u64);
+        Some(meta)
+    }
+
+    /// Called before `ino`'s key is removed or replaced: open handles keep its content.
+    pub(super) fn detach(&self, store: &Store, ino: u64) -> Result<()> {
+        let Some(file) = self.file(ino) else { return Ok(()) };
+        let mut st = file.state.lock();
+        if st.data.is_none() {
+            st.data = Some(store.get(&st.account, &st.key)?.unwrap_or_default());
+        }
+        let meta = store.meta(&st.account, &st.key)?;
+        st.orphan = Some(meta.unwrap_or(KeyMeta { ino, size: 0, mtime_ns: 0, ctime_ns: 0 }));
+        Ok(())
+    }
+
+    /// `ino`'s key was renamed to `key`.
+    pub(super) fn moved(&self, ino: u64, key: &[u8]) {
+        if let Some(file) = self.file(ino) {
+            file.state.lock().key = key.to_vec();
+        }
+    }
+
+    /// Changes the length of `ino`: through the open buffer when there is one, else at once.
+    pub(super) fn truncate(
+        &self,
+        store: &Store,
+        ino: u64,
+        account: &AccountId,
+        key: &[u8],
+        size: u64,
+        fh: Option<u64>,
+    ) -> Result<()> {
+        if size > MAX_VALUE_LEN as u64 {
+            return Err(Error::TooBig { limit: MAX_VALUE_LEN });
+        }
+        if let Some(file) = self.file(ino) {
+            let mut st = file.state.lock();
+            load(store, &mut st)?;
+            if let Some(d) = st.data.as_mut() {
+                d.resize(size as usize, 0);
+            }
+            st.dirty = true;
+            // Through a descriptor the change lands with the other writes; by path, now.
+            return if fh.is_some() { Ok(()) } else { commit(store, ino, &mut st) };
+        }
+        let mut txn = store.begin(account)?;
+        match txn.meta(key)? {
+            Some(m) if m.ino == ino => {}
+            _ => return Err(Error::NotFound),
+        }
+        let mut value = txn.get(key)?.unwrap_or_default();
+        value.resize(size as usize, 0);
+        txn.put(key, value)?;
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+/// Fills the buffer from the store, if it is not already the file's content.
+fn load(store: &Store, st: &mut OpenState) -> Result<()> {
+    if st.data.is_none() {
+        st.data = Some(store.get(&st.account, &st.key)?.unwrap_or_default());
+    }
+    Ok(())
+}
+
+/// Writes a dirty buffer to the store as one transaction, then drops it.
+fn commit(store: &Store, ino: u64, st: &mut OpenState) -> Result<()> {
+    if !st.dirty || st.orphan.is_some() {
+        return Ok(());
+    }
+    let Some(data) = &st.data else { return Ok(()) };
+    let mut txn = store.begin(&st.account)?;
+    txn.put(&st.key, data.clone())?;
+    txn.commit()?;
+    tracing::trace!(ino, len = data.len(), "committed file");
+    st.data = None;
+    st.dirty = false;
+    Ok(())
+}
+
+impl StateFs {
+    /// Opens file `ino`; returns a handle for read/write/flush/release.
+    pub fn open(&self, ctx: &Ctx, ino: u64, flags: OpenFlags) -> Result<u64> {
+        if flags.write || flags.truncate {
+            self.writable(ctx)?;
+        }
+        let (account, key) = match self.nodes.get(ino).ok_or(Error::NotFound)? {
+            Node::File { account, key } => (account, key),
+            _ => return Err(Error::IsDir),
+        };
+        if self.files.file(ino).is_none() {
+            match self.store.meta(&account, &key)? {
+                Some(m) if m.ino == ino => {}
+                _ => return Err(Error::NotFound),
+            }
+        }
+        Ok(self.files.open(ino, &account, &key, flags))
+    }
+
+    /// Creates file `name` in `parent` (or opens it when it exists and `exclusive` is false),
+    /// takes one reference on it and opens it.
+    pub fn create(
+        &self,
+        ctx: &Ctx,
+        parent: u64,
+        name: &[u8],
+        flags: OpenFlags,
+        exclusive: bool,
+    ) -> Result<(Attr, u64)> {
+        self.writable(ctx)?;
+        let (account, dir) = match self.nodes.get(parent).ok_or(Error::NotFound)? {
+            Node::Account(a) => (a, Vec::new()),
+            Node::Dir { account, path } => (account, path),
+            Node::Root => return Err(Error::NotPermitted("only accounts (directories) live here")),
+            Node::File { .. } => return Err(Error::NotDir),
+        };
+        match self.child(parent, name) {
+            Ok(_) if exclusive => return Err(Error::Exists),
+            Ok((node @ Node::File { .. }, attr)) => {
+                self.nodes.add_ref(attr.ino, node);
+                let fh = self.open(ctx, attr.ino, flags)?;
+                return Ok((self.getattr(attr.ino)?, fh));
+            }
+            Ok(_) => return Err(Error::IsDir),
+            Err(Error::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+        let key = super::layout::new_entry_key(&*self.dir_set(&account)?, &dir, name)?;
+        let mut txn = self.store.begin(&account)?;
+        if txn.meta(&key)?.is_some() {
+            return Err(Error::Exists); // created by someone else since the lookup
+        }
+        if !dir.is_empty() && txn.dir(&dir)?.is_none() {
+            return Err(Error::NotFound);
+        }
+        txn.put(&key, Vec::new())?;
+        txn.commit()?;
+        let meta = self.store.meta(&account, &key)?.ok_or(Error::NotFound)?;
+        let attr = self.file_attr(meta, &None);
+        self.nodes.add_ref(attr.ino, Node::File { account: account.clone(), key: key.clone() });
+        let fh = self.files.open(attr.ino, &account, &key, flags);
+        Ok((attr, fh))
+    }
+
+    /// Reads up to `size` bytes at `offset`.
+    pub fn read(&self, fh: u64, offset: u64, size: u32) -> Result<Vec<u8>> {
+        let h = self.files.handle(fh)?;
+        let slice = |d: &[u8]| {
+            let start = (offset as usize).min(d.len());
+            let end = start.saturating_add(size as usize).min(d.len());
+            d[start..end].to_vec()
+        };
+        let st = h.file.state.lock();
+        if let Some(d) = &st.data {
+            return Ok(slice(d));
+        }
+        Ok(self.store.with_value(&st.account, &st.key, slice)?.unwrap_or_default())
+    }
+
+    /// Writes `data` at `offset` (at the end for append handles) into the file's buffer.
+    pub fn write(&self, fh: u64, offset: u64, data: &[u8]) -> Result<u32> {
+        let h = self.files.handle(fh)?;
+        if !h.flags.write {
+            return Err(Error::BadHandle);
+        }
+        let mut st = h.file.state.lock();
+        load(&self.store, &mut st)?;
+        let buf = st.data.get_or_insert_with(Vec::new);
+        let start = if h.flags.append { buf.len() as u64 } else { offset };
+        let end = start.checked_add(data.len() as u64).ok_or(Error::Invalid("offset overflow"))?;
+        if end > MAX_VALUE_LEN as u64 {
+            return Err(Error::TooBig { limit: MAX_VALUE_LEN });
+        }
+        let (start, end) = (start as usize, end as usize);
+        if buf.len() < end {
+            buf.resize(end, 0);
+        }
+        buf[start..end].copy_from_slice(data);
+        st.dirty = true;
+        Ok(data.len() as u32)
+    }
+
+    /// Commits the file's buffered writes (close-to-open: called at every `close`).
+    pub fn flush(&self, fh: u64) -> Result<()> {
+        let h = self.files.handle(fh)?;
+        let mut st = h.file.state.lock();
+        commit(&self.store, h.file.ino, &mut st)
+    }
+
+    /// Commits buffered writes and makes them durable.
+    pub fn fsync(&self, fh: u64) -> Result<()> {
+        self.flush(fh)?;
+        self.store.sync()
+    }
+
+    /// Closes a handle, committing what is still buffered.
+    pub fn release(&self, fh: u64) -> Result<()> {
+        let h = self.files.handles.write().remove(&fh).ok_or(Error::BadHandle)?;
+        let result = commit(&self.store, h.file.ino, &mut h.file.state.lock());
+        let mut by_ino = self.files.by_ino.lock();
+        let mut st = h.file.state.lock();
+        st.handles = st.handles.saturating_sub(1);
+        if st.handles == 0 {
+            by_ino.remove(&h.file.ino);
+        }
+        result
+    }
+
+    /// Current time, for adapters that stamp `atime` and friends.
+    pub fn now_ns(&self) -> u64 {
+        now_ns()
+    }
+}

@@ -1,0 +1,606 @@
+//! `StateFs`: NEAR state as a filesystem, the one semantic core behind FUSE and 9P.
+//!
+//! The tree is `/<account>/<name>`, with overlay directories inside an account
+//! ([`layout`]). Operations are addressed by inode number, as FUSE and 9P qids both are:
+//! inode numbers are persisted with each key (they survive renames and restarts), and the
+//! node table maps the inodes a transport currently references to what they name. Each
+//! operation is synchronous and takes `&self`; transports call it from any thread.
+//!
+//! Writes through open files are buffered per file and committed at flush, fsync or
+//! release ([`files`]); everything else (mkdir, rename, unlink, truncate by path) commits at
+//! once, each as one transaction.
+
+mod files;
+mod layout;
+mod nodes;
+mod readdir;
+
+pub use files::OpenFlags;
+pub use readdir::DirEntry;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use crate::account::AccountId;
+use crate::error::{Error, Result};
+use crate::names::{self, Decoded};
+use crate::store::{now_ns, DirMeta, KeyMeta, Store, Txn, MAX_VALUE_LEN, ROOT_INO};
+use layout::{decode_name, dir_prefix, is_at_or_below, join, new_entry_key, DirSet};
+use nodes::{Node, NodeTable};
+
+/// Is this a directory or a regular file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// The root, an account, or an overlay directory.
+    Dir,
+    /// A key.
+    File,
+}
+
+/// Attributes of a file or directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attr {
+    /// Inode number (stable, persisted).
+    pub ino: u64,
+    /// Directory or file.
+    pub kind: FileKind,
+    /// Value length for files; 0 for directories.
+    pub size: u64,
+    /// Modification time, ns since the epoch.
+    pub mtime_ns: u64,
+    /// Change time, ns since the epoch.
+    pub ctime_ns: u64,
+    /// Link count: 1 for files (0 once unlinked while open), 2 for directories.
+    pub nlink: u32,
+    /// Permission bits: 0644 for files, 0755 for directories (0444/0555 read-only).
+    pub perm: u16,
+    /// Owner: the user who started the daemon.
+    pub uid: u32,
+    /// Group of that user.
+    pub gid: u32,
+}
+
+/// Who is asking, as far as the core cares.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ctx {
+    /// Refuse every change with EROFS.
+    pub read_only: bool,
+}
+
+/// Attribute changes requested by `setattr`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SetAttr {
+    /// New length (truncate or extend with zeros).
+    pub size: Option<u64>,
+    /// New modification time, ns since the epoch.
+    pub mtime_ns: Option<u64>,
+    /// Requested permission bits (accepted and ignored: state has no modes).
+    pub mode: Option<u32>,
+    /// Requested owner (only the current owner is accepted).
+    pub uid: Option<u32>,
+    /// Requested group (only the current group is accepted).
+    pub gid: Option<u32>,
+}
+
+/// Filesystem totals for `statfs`.
+#[derive(Debug, Clone, Copy)]
+pub struct StatFs {
+    /// Block size used for the counts below.
+    pub bsize: u32,
+    /// Total blocks of the disk holding the store.
+    pub blocks: u64,
+    /// Free blocks.
+    pub bfree: u64,
+    /// Blocks available to unprivileged users.
+    pub bavail: u64,
+    /// Keys stored (an estimate).
+    pub files: u64,
+    /// Inodes still available (effectively unlimited).
+    pub ffree: u64,
+    /// Longest name.
+    pub namelen: u32,
+}
+
+/// Flags of `rename`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenameFlags {
+    /// Fail with EEXIST instead of replacing the target.
+    pub noreplace: bool,
+    /// Swap source and target (not supported: EINVAL).
+    pub exchange: bool,
+}
+
+/// The state filesystem.
+pub struct StateFs {
+    store: Arc<Store>,
+    nodes: NodeTable,
+    dir_sets: Mutex<HashMap<AccountId, Arc<DirSet>>>,
+    files: files::OpenFiles,
+    dirs_open: readdir::DirHandles,
+    uid: u32,
+    gid: u32,
+    read_only: bool,
+}
+
+impl StateFs {
+    /// A filesystem over `store`, owned by the current user; `read_only` refuses all changes.
+    pub fn new(store: Arc<Store>, read_only: bool) -> Self {
+        // SAFETY: getuid/getgid cannot fail and touch no memory.
+        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        StateFs {
+            store,
+            nodes: NodeTable::new(),
+            dir_sets: Mutex::new(HashMap::new()),
+            files: files::OpenFiles::default(),
+            dirs_open: readdir::DirHandles::default(),
+            uid,
+            gid,
+            read_only,
+        }
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Finds `name` in directory `parent` and takes one reference on the result.
+    pub fn lookup(&self, parent: u64, name: &[u8]) -> Result<Attr> {
+        let (node, attr) = self.child(parent, name)?;
+        self.nodes.add_ref(attr.ino, node);
+        Ok(attr)
+    }
+
+    /// Takes one more reference on an inode already known (a 9P walk to itself, a clone).
+    pub fn add_ref(&self, ino: u64) -> Result<()> {
+        let node = self.nodes.get(ino).ok_or(Error::NotFound)?;
+        self.nodes.add_ref(ino, node);
+        Ok(())
+    }
+
+    /// Drops `n` references on `ino` (FUSE forget, 9P clunk).
+    pub fn forget(&self, ino: u64, n: u64) {
+        self.nodes.forget(ino, n);
+    }
+
+    /// Attributes of `ino`.
+    pub fn getattr(&self, ino: u64) -> Result<Attr> {
+        let node = self.nodes.get(ino).ok_or(Error::NotFound)?;
+        self.attr_of(ino, &node)
+    }
+
+    /// Changes size, times, mode or owner of `ino`; `fh` is the open file the change came
+    /// through, if any.
+    pub fn setattr(&self, ctx: &Ctx, ino: u64, set: &SetAttr, fh: Option<u64>) -> Result<Attr> {
+        self.writable(ctx)?;
+        if set.uid.is_some_and(|u| u != self.uid) || set.gid.is_some_and(|g| g != self.gid) {
+            return Err(Error::NotPermitted("state files belong to the daemon's user"));
+        }
+        let node = self.nodes.get(ino).ok_or(Error::NotFound)?;
+        match &node {
+            Node::File { account, key } => {
+                if let Some(size) = set.size {
+                    self.files.truncate(&self.store, ino, account, key, size, fh)?;
+                }
+                if let Some(mtime) = set.mtime_ns {
+                    let mut txn = self.store.begin(account)?;
+                    self.check_ino(&txn, key, ino)?;
+                    txn.set_mtime(key, mtime)?;
+                    txn.commit()?;
+                }
+            }
+            Node::Dir { account, path } => {
+                if set.size.is_some() {
+                    return Err(Error::IsDir);
+                }
+                if let Some(mtime) = set.mtime_ns {
+                    let mut txn = self.store.begin(account)?;
+                    let mut meta = txn.dir(path)?.ok_or(Error::NotFound)?;
+                    meta.mtime_ns = mtime;
+                    meta.ctime_ns = now_ns();
+                    txn.put_dir(path, Some(meta))?;
+                    txn.commit()?;
+                }
+            }
+            Node::Account(account) => {
+                if set.size.is_some() {
+                    return Err(Error::IsDir);
+                }
+                if let Some(mtime) = set.mtime_ns {
+                    let mut txn = self.store.begin(account)?;
+                    let mut meta = txn.account_meta().ok_or(Error::NotFound)?;
+                    meta.mtime_ns = mtime;
+                    meta.ctime_ns = now_ns();
+                    txn.set_account_meta(meta);
+                    txn.commit()?;
+                }
+            }
+            Node::Root => {
+                if set.size.is_some() {
+                    return Err(Error::IsDir);
+                }
+            }
+        }
+        self.attr_of(ino, &node)
+    }
+
+    /// Creates a directory: an account at the root, an overlay directory inside one.
+    pub fn mkdir(&self, ctx: &Ctx, parent: u64, name: &[u8]) -> Result<Attr> {
+        self.writable(ctx)?;
+        let (node, attr) = match self.nodes.get(parent).ok_or(Error::NotFound)? {
+            Node::Root => {
+                let account = AccountId::from_bytes(name)?;
+                let mut txn = self.store.begin(&account)?;
+                let meta = txn.create_account()?;
+                txn.commit()?;
+                (Node::Account(account), self.dir_attr(meta))
+            }
+            Node::Account(account) => self.mkdir_in(&account, b"", name)?,
+            Node::Dir { account, path } => self.mkdir_in(&account, &path, name)?,
+            Node::File { .. } => return Err(Error::NotDir),
+        };
+        self.nodes.add_ref(attr.ino, node);
+        Ok(attr)
+    }
+
+    fn mkdir_in(&self, account: &AccountId, dir: &[u8], name: &[u8]) -> Result<(Node, Attr)> {
+        let component = match decode_name(name)? {
+            Decoded::Exact(c) if !c.contains(&b'/') => c,
+            _ => return Err(Error::Invalid("a directory name cannot hold %2F or a long form")),
+        };
+        let path = join(dir, &component);
+        let mut txn = self.store.begin(account)?;
+        if txn.dir(&path)?.is_some() || txn.meta(&path)?.is_some() {
+            return Err(Error::Exists);
+        }
+        if !dir.is_empty() && txn.dir(dir)?.is_none() {
+            return Err(Error::NotFound);
+        }
+        let meta = txn.put_dir(&path, None)?;
+        txn.commit()?;
+        self.forget_dirs(account);
+        Ok((Node::Dir { account: account.clone(), path }, self.dir_attr(meta)))
+    }
+
+    /// Removes an empty directory (or an empty account at the root).
+    pub fn rmdir(&self, ctx: &Ctx, parent: u64, name: &[u8]) -> Result<()> {
+        self.writable(ctx)?;
+        let (node, _) = self.child(parent, name)?;
+        match node {
+            Node::Account(account) => {
+                let mut txn = self.store.begin(&account)?;
+                txn.remove_account()?;
+                txn.commit()?;
+                self.forget_dirs(&account);
+                Ok(())
+            }
+            Node::Dir { account, path } => {
+                let mut txn = self.store.begin(&account)?;
+                if self.dir_set(&account)?.subtree(&path).count() > 1
+                    || self.has_keys_below(&account, &path)?
+                {
+                    return Err(Error::NotEmpty);
+                }
+                txn.remove_dir(&path);
+                txn.commit()?;
+                self.forget_dirs(&account);
+                Ok(())
+            }
+            Node::File { .. } => Err(Error::NotDir),
+            Node::Root => Err(Error::Invalid("cannot remove the root")),
+        }
+    }
+
+    /// Removes a file. A file still open stays readable through its handles until closed.
+    pub fn unlink(&self, ctx: &Ctx, parent: u64, name: &[u8]) -> Result<()> {
+        self.writable(ctx)?;
+        let (node, attr) = self.child(parent, name)?;
+        let Node::File { account, key } = node else {
+            return Err(Error::IsDir);
+        };
+        self.files.detach(&self.store, attr.ino)?;
+        let mut txn = self.store.begin(&account)?;
+        txn.remove(&key)?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Renames within one account, atomically replacing the target (EXDEV across accounts).
+    pub fn rename(
+        &self,
+        ctx: &Ctx,
+        parent: u64,
+        name: &[u8],
+        new_parent: u64,
+        new_name: &[u8],
+        flags: RenameFlags,
+    ) -> Result<()> {
+        self.writable(ctx)?;
+        if flags.exchange {
+            return Err(Error::Invalid("RENAME_EXCHANGE is not supported"));
+        }
+        let (src, src_attr) = self.child(parent, name)?;
+        let (account, to_dir) = match self.nodes.get(new_parent).ok_or(Error::NotFound)? {
+            Node::Account(a) => (a, Vec::new()),
+            Node::Dir { account, path } => (account, path),
+            Node::Root => return Err(Error::CrossAccount),
+            Node::File { .. } => return Err(Error::NotDir),
+        };
+        let target = match self.child(new_parent, new_name) {
+            Ok(t) => Some(t),
+            Err(Error::NotFound) => None,
+            Err(e) => return Err(e),
+        };
+        if target.as_ref().is_some_and(|(_, a)| a.ino == src_attr.ino) {
+            return Ok(()); // POSIX: renaming a file onto itself does nothing
+        }
+        if flags.noreplace && target.is_some() {
+            return Err(Error::Exists);
+        }
+        match src {
+            Node::File { account: src_account, key } => {
+                if src_account != account {
+                    return Err(Error::CrossAccount);
+                }
+                let dirs = self.dir_set(&account)?;
+                let to_key = new_entry_key(&dirs, &to_dir, new_name)?;
+                if let Some((t, t_attr)) = &target {
+                    if !matches!(t, Node::File { .. }) {
+                        return Err(Error::IsDir);
+                    }
+                    self.files.detach(&self.store, t_attr.ino)?;
+                }
+                let mut txn = self.store.begin(&account)?;
+                txn.rename_key(&key, &to_key)?;
+                txn.commit()?;
+                self.files.moved(src_attr.ino, &to_key);
+                self.nodes.moved_file(src_attr.ino, &account, &to_key);
+                Ok(())
+            }
+            Node::Dir { account: src_account, path } => {
+                if src_account != account {
+                    return Err(Error::CrossAccount);
+                }
+                self.rename_dir(&account, &path, &to_dir, new_name, target)
+            }
+            Node::Account(_) | Node::Root => Err(Error::CrossAccount),
+        }
+    }
+
+    fn rename_dir(
+        &self,
+        account: &AccountId,
+        from: &[u8],
+        to_dir: &[u8],
+        new_name: &[u8],
+        target: Option<(Node, Attr)>,
+    ) -> Result<()> {
+        let dirs = self.dir_set(account)?;
+        let to = new_entry_key(&dirs, to_dir, new_name)?;
+        if to.contains(&b'/') && layout::parent_of(&to) != Some(to_dir) {
+            return Err(Error::Invalid("a directory name cannot hold %2F"));
+        }
+        if is_at_or_below(&to, from) {
+            return Err(Error::Invalid("cannot move a directory into itself"));
+        }
+        let mut txn = self.store.begin(account)?;
+        match target {
+            Some((Node::Dir { path, .. }, _)) => {
+                if dirs.subtree(&path).count() > 1 || self.has_keys_below(account, &path)? {
+                    return Err(Error::NotEmpty);
+                }
+                txn.remove_dir(&path);
+            }
+            Some(_) => return Err(Error::NotDir),
+            None if self.has_keys_below(account, &to)? => return Err(Error::NotEmpty),
+            None => {}
+        }
+        let mut moved_keys = Vec::new();
+        self.store.scan_keys(account, &dir_prefix(from), &dir_prefix(from), |k, m| {
+            if k.len() > from.len() + 1 {
+                moved_keys.push((k.to_vec(), m.ino));
+            }
+            true
+        })?;
+        for (k, _) in &moved_keys {
+            txn.rename_key(k, &[&to[..], &k[from.len()..]].concat())?;
+        }
+        for d in dirs.subtree(from) {
+            let meta = txn.dir(d)?;
+            txn.remove_dir(d);
+            txn.put_dir(&[&to[..], &d[from.len()..]].concat(), meta)?;
+        }
+        txn.commit()?;
+        self.forget_dirs(account);
+        for (k, ino) in &moved_keys {
+            self.files.moved(*ino, &[&to[..], &k[from.len()..]].concat());
+        }
+        self.nodes.moved_dir(account, from, &to);
+        Ok(())
+    }
+
+    /// Disk totals for `statfs`.
+    pub fn statfs(&self) -> StatFs {
+        let (_, keys) = self.store.usage_estimate();
+        let mut out = StatFs {
+            bsize: 4096,
+            blocks: 0,
+            bfree: 0,
+            bavail: 0,
+            files: keys,
+            ffree: u64::MAX / 2,
+            namelen: names::NAME_MAX as u32,
+        };
+        if let Ok(vfs) = nix::sys::statvfs::statvfs(self.store.path()) {
+            let frsize = vfs.fragment_size() as u64;
+            let scale = |n: u64| n.saturating_mul(frsize) / 4096;
+            out.blocks = scale(vfs.blocks() as u64);
+            out.bfree = scale(vfs.blocks_free() as u64);
+            out.bavail = scale(vfs.blocks_available() as u64);
+        }
+        out
+    }
+
+    /// Makes every commit so far durable against power loss.
+    pub fn sync_all(&self) -> Result<()> {
+        self.store.sync()
+    }
+
+    fn writable(&self, ctx: &Ctx) -> Result<()> {
+        if self.read_only || ctx.read_only {
+            Err(Error::ReadOnly)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Resolves `name` inside directory `parent` without taking a reference.
+    fn child(&self, parent: u64, name: &[u8]) -> Result<(Node, Attr)> {
+        match self.nodes.get(parent).ok_or(Error::NotFound)? {
+            Node::Root => {
+                let account = AccountId::from_bytes(name).map_err(|_| Error::NotFound)?;
+                let meta = self.store.account(&account)?.ok_or(Error::NotFound)?;
+                Ok((Node::Account(account), self.dir_attr(meta)))
+            }
+            Node::Account(account) => self.child_in(&account, b"", name),
+            Node::Dir { account, path } => self.child_in(&account, &path, name),
+            Node::File { .. } => Err(Error::NotDir),
+        }
+    }
+
+    fn child_in(&self, account: &AccountId, dir: &[u8], name: &[u8]) -> Result<(Node, Attr)> {
+        let dirs = self.dir_set(account)?;
+        let key = match decode_name(name).map_err(not_found_if_bad_name)? {
+            Decoded::Exact(component) => {
+                let key = join(dir, &component);
+                if !component.contains(&b'/') && dirs.contains(&key) {
+                    let meta = self.store.dir(account, &key)?.ok_or(Error::NotFound)?;
+                    let node = Node::Dir { account: account.clone(), path: key };
+                    return Ok((node, self.dir_attr(meta)));
+                }
+                if dirs.locate(&key) != (dir, component.as_slice()) {
+                    return Err(Error::NotFound);
+                }
+                key
+            }
+            Decoded::Long { prefix, .. } => {
+                let mut found = None;
+                let start = join(dir, &prefix);
+                self.store.scan_keys(account, &start, &start, |k, _| {
+                    let (d, c) = dirs.locate(k);
+                    if d == dir && names::is_name_of(name, c) {
+                        found = Some(k.to_vec());
+                        return false;
+                    }
+                    true
+                })?;
+                found.ok_or(Error::NotFound)?
+            }
+        };
+        let meta = self.store.meta(account, &key)?.ok_or(Error::NotFound)?;
+        let attr = self.file_attr(meta, &self.files.dirty_size(meta.ino));
+        Ok((Node::File { account: account.clone(), key }, attr))
+    }
+
+    fn attr_of(&self, ino: u64, node: &Node) -> Result<Attr> {
+        match node {
+            Node::Root => {
+                Ok(self.dir_attr(DirMeta { ino: ROOT_INO, mtime_ns: 0, ctime_ns: 0 }))
+            }
+            Node::Account(a) => Ok(self.dir_attr(self.store.account(a)?.ok_or(Error::NotFound)?)),
+            Node::Dir { account, path } => {
+                Ok(self.dir_attr(self.store.dir(account, path)?.ok_or(Error::NotFound)?))
+            }
+            Node::File { account, key } => match self.store.meta(account, key)? {
+                Some(meta) if meta.ino == ino => {
+                    Ok(self.file_attr(meta, &self.files.dirty_size(ino)))
+                }
+                // Unlinked (or replaced) while open: what the open handles still see.
+                _ => match self.files.orphan_meta(ino) {
+                    Some(meta) => {
+                        let mut a = self.file_attr(meta, &None);
+                        a.nlink = 0;
+                        Ok(a)
+                    }
+                    None => Err(Error::NotFound),
+                },
+            },
+        }
+    }
+
+    fn dir_attr(&self, meta: DirMeta) -> Attr {
+        Attr {
+            ino: meta.ino,
+            kind: FileKind::Dir,
+            size: 0,
+            mtime_ns: meta.mtime_ns,
+            ctime_ns: meta.ctime_ns,
+            nlink: 2,
+            perm: if self.read_only { 0o555 } else { 0o755 },
+            uid: self.uid,
+            gid: self.gid,
+        }
+    }
+
+    fn file_attr(&self, meta: KeyMeta, dirty_size: &Option<u64>) -> Attr {
+        Attr {
+            ino: meta.ino,
+            kind: FileKind::File,
+            size: dirty_size.unwrap_or(meta.size),
+            mtime_ns: meta.mtime_ns,
+            ctime_ns: meta.ctime_ns,
+            nlink: 1,
+            perm: if self.read_only { 0o444 } else { 0o644 },
+            uid: self.uid,
+            gid: self.gid,
+        }
+    }
+
+    /// Fails unless `key` still names inode `ino` (it may have been replaced meanwhile).
+    fn check_ino(&self, txn: &Txn<'_>, key: &[u8], ino: u64) -> Result<()> {
+        match txn.meta(key)? {
+            Some(m) if m.ino == ino => Ok(()),
+            _ => Err(Error::NotFound),
+        }
+    }
+
+    /// The overlay directories of `account`, cached until the next directory change.
+    fn dir_set(&self, account: &AccountId) -> Result<Arc<DirSet>> {
+        let mut cache = self.dir_sets.lock();
+        if let Some(d) = cache.get(account) {
+            return Ok(d.clone());
+        }
+        // Loaded under the cache lock, so a load can never overwrite a later invalidation.
+        let set = Arc::new(DirSet::new(self.store.dirs(account)?.into_iter().map(|(p, _)| p)));
+        cache.insert(account.clone(), set.clone());
+        Ok(set)
+    }
+
+    fn forget_dirs(&self, account: &AccountId) {
+        self.dir_sets.lock().remove(account);
+    }
+
+    /// True when a key lies inside directory `dir` (`dir/` plus at least one byte).
+    fn has_keys_below(&self, account: &AccountId, dir: &[u8]) -> Result<bool> {
+        let prefix = dir_prefix(dir);
+        let mut found = false;
+        self.store.scan_keys(account, &prefix, &prefix, |k, _| {
+            found = k.len() > prefix.len();
+            !found
+        })?;
+        Ok(found)
+    }
+}
+
+/// A name that does not decode names nothing (ENOENT on lookup); creating it is EINVAL.
+fn not_found_if_bad_name(e: Error) -> Error {
+    match e {
+        Error::BadName(_) => Error::NotFound,
+        other => other,
+    }
+}
+
+/// Largest value, re-exported for adapters that report limits.
+pub const MAX_FILE_SIZE: u64 = MAX_VALUE_LEN as u64;

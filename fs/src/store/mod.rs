@@ -1,0 +1,289 @@
+//! `Store`: the only code that talks to RocksDB. Column families, transactions, limits.
+//!
+//! Every mutation happens in a [`Txn`] on one account: reads see the transaction's own writes
+//! over the committed state, and `commit` applies everything as one `WriteBatch`. A `Txn` holds
+//! its account's lock for its whole life, so calls on one account are serialized while
+//! different accounts proceed in parallel; under that lock the committed state of the account
+//! cannot move, which is what makes read-through reads a consistent snapshot.
+//!
+//! Durability: every batch goes through RocksDB's write-ahead log (a plain `write(2)`), so an
+//! acknowledged commit survives `kill -9`; [`Store::sync`] fsyncs the log for power loss.
+//!
+//! The `Store`/`Txn` surface is the boundary a distributed engine (TiKV) would replace.
+
+mod columns;
+mod records;
+mod txn;
+
+pub use columns::Col;
+pub use records::{now_ns, DirMeta, KeyMeta};
+pub use txn::{Change, Txn};
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, Options, ReadOptions, DB};
+
+use crate::account::AccountId;
+use crate::error::{Error, Result};
+pub(crate) use records::next_prefix;
+use records::{account_prefix, row_key};
+
+/// NEAR's `max_length_storage_key`.
+pub const MAX_KEY_LEN: usize = 2048;
+/// NEAR's `max_length_storage_value`.
+pub const MAX_VALUE_LEN: usize = 4 << 20;
+/// NEAR's `max_contract_size`.
+pub const MAX_CODE_LEN: usize = 4 << 20;
+/// Inode of the root directory.
+pub const ROOT_INO: u64 = 1;
+
+/// Inode numbers are handed out from blocks persisted ahead of use, so a crash can skip
+/// numbers but never reuse one.
+const INO_BLOCK: u64 = 1 << 16;
+const SYS_INO_CEILING: &[u8] = b"ino_ceiling";
+
+/// Called after every commit with what changed (used to drop kernel caches).
+pub type ChangeListener = Box<dyn Fn(&AccountId, &[Change]) + Send + Sync>;
+
+/// The RocksDB-backed state store.
+pub struct Store {
+    db: DB,
+    path: PathBuf,
+    locks: Mutex<HashMap<AccountId, Arc<Mutex<()>>>>,
+    next_ino: AtomicU64,
+    ino_ceiling: Mutex<u64>,
+    listeners: parking_lot::RwLock<Vec<ChangeListener>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`; fails if another process holds it.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Storage(format!("cannot create {}: {e}", dir.display())))?;
+        let cache = Cache::new_lru_cache(128 << 20);
+        let mut table = BlockBasedOptions::default();
+        table.set_block_cache(&cache);
+        table.set_bloom_filter(10.0, false);
+        table.set_cache_index_and_filter_blocks(true);
+        let cf_opts = |_col: Col| {
+            let mut o = Options::default();
+            o.set_block_based_table_factory(&table);
+            o.set_compression_type(rocksdb::DBCompressionType::Lz4);
+            o
+        };
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        opts.set_max_background_jobs(2);
+        opts.set_keep_log_file_num(4);
+        let cfs = Col::ALL.iter().map(|&c| ColumnFamilyDescriptor::new(c.name(), cf_opts(c)));
+        let db = DB::open_cf_descriptors(&opts, dir, cfs).map_err(|e| {
+            let msg = e.into_string();
+            if msg.contains("lock") || msg.contains("Resource temporarily unavailable") {
+                Error::Storage(format!(
+                    "{} is in use by another process (is an outlayerd daemon running?)",
+                    dir.display()
+                ))
+            } else {
+                Error::Storage(msg)
+            }
+        })?;
+        let store = Store {
+            db,
+            path: dir.to_path_buf(),
+            locks: Mutex::new(HashMap::new()),
+            next_ino: AtomicU64::new(0),
+            ino_ceiling: Mutex::new(0),
+            listeners: parking_lot::RwLock::new(Vec::new()),
+        };
+        let ceiling = match store.get_raw(Col::Sys, SYS_INO_CEILING)? {
+            Some(v) => u64::from_le_bytes(v.as_slice().try_into().unwrap_or([0; 8])),
+            None => ROOT_INO + 1,
+        };
+        store.next_ino.store(ceiling, Ordering::SeqCst);
+        *store.ino_ceiling.lock() = ceiling;
+        Ok(store)
+    }
+
+    /// Where the store lives on disk.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Starts a transaction on `account`, waiting for any other one on it to finish.
+    pub fn begin(&self, account: &AccountId) -> Result<Txn<'_>> {
+        let lock = self.locks.lock().entry(account.clone()).or_default().clone();
+        let guard = lock.lock_arc();
+        Txn::new(self, account.clone(), guard)
+    }
+
+    /// Registers a function called after each commit.
+    pub fn on_change(&self, listener: ChangeListener) {
+        self.listeners.write().push(listener);
+    }
+
+    /// Makes every acknowledged commit durable against power loss.
+    pub fn sync(&self) -> Result<()> {
+        Ok(self.db.flush_wal(true)?)
+    }
+
+    /// The committed value of `key`.
+    pub fn get(&self, account: &AccountId, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.get_raw(Col::State, &row_key(account.as_str(), key))
+    }
+
+    /// Runs `f` on the committed value of `key` without copying it out of RocksDB.
+    pub fn with_value<T>(
+        &self,
+        account: &AccountId,
+        key: &[u8],
+        f: impl FnOnce(&[u8]) -> T,
+    ) -> Result<Option<T>> {
+        let v = self.db.get_pinned_cf(self.cf(Col::State), row_key(account.as_str(), key))?;
+        Ok(v.map(|v| f(&v)))
+    }
+
+    /// The committed metadata of `key`.
+    pub fn meta(&self, account: &AccountId, key: &[u8]) -> Result<Option<KeyMeta>> {
+        let v = self.db.get_pinned_cf(self.cf(Col::Meta), row_key(account.as_str(), key))?;
+        Ok(v.map(|v| KeyMeta::decode(&v)))
+    }
+
+    /// The record of `account`, if it exists.
+    pub fn account(&self, account: &AccountId) -> Result<Option<DirMeta>> {
+        let v = self.db.get_pinned_cf(self.cf(Col::Accounts), account.as_str())?;
+        Ok(v.map(|v| DirMeta::decode(&v)))
+    }
+
+    /// The overlay directory `path` of `account`, if it exists.
+    pub fn dir(&self, account: &AccountId, path: &[u8]) -> Result<Option<DirMeta>> {
+        let v = self.db.get_pinned_cf(self.cf(Col::Dirs), row_key(account.as_str(), path))?;
+        Ok(v.map(|v| DirMeta::decode(&v)))
+    }
+
+    /// The deployed contract code of `account`.
+    pub fn code(&self, account: &AccountId) -> Result<Option<Vec<u8>>> {
+        self.get_raw(Col::Code, account.as_str().as_bytes())
+    }
+
+    /// Every overlay directory of `account` (paths relative to the account).
+    pub fn dirs(&self, account: &AccountId) -> Result<Vec<(Vec<u8>, DirMeta)>> {
+        let prefix = account_prefix(account.as_str());
+        let mut out = Vec::new();
+        self.scan(Col::Dirs, &prefix, &prefix, |k, v| {
+            out.push((k[prefix.len()..].to_vec(), DirMeta::decode(v)));
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `f(account, record)` for accounts in order, starting at `from`, while it returns true.
+    pub fn scan_accounts(
+        &self,
+        from: &[u8],
+        mut f: impl FnMut(&[u8], DirMeta) -> bool,
+    ) -> Result<()> {
+        self.scan(Col::Accounts, b"", from, |k, v| f(k, DirMeta::decode(v)))
+    }
+
+    /// Calls `f(key, meta)` for the keys of `account` that start with `prefix`, in key order,
+    /// starting at `from` (a full key, or `prefix` itself), while `f` returns true.
+    pub fn scan_keys(
+        &self,
+        account: &AccountId,
+        prefix: &[u8],
+        from: &[u8],
+        mut f: impl FnMut(&[u8], KeyMeta) -> bool,
+    ) -> Result<()> {
+        let acct = account_prefix(account.as_str());
+        let full_prefix = [acct.as_slice(), prefix].concat();
+        let full_from = [acct.as_slice(), from].concat();
+        let n = acct.len();
+        self.scan(Col::Meta, &full_prefix, &full_from, |k, v| f(&k[n..], KeyMeta::decode(v)))
+    }
+
+    /// True when `account` holds no key, directory or code.
+    pub fn account_is_empty(&self, account: &AccountId) -> Result<bool> {
+        let prefix = account_prefix(account.as_str());
+        let mut empty = true;
+        for col in [Col::Meta, Col::Dirs] {
+            self.scan(col, &prefix, &prefix, |_, _| {
+                empty = false;
+                false
+            })?;
+        }
+        Ok(empty && self.code(account)?.is_none())
+    }
+
+    /// Live data size and file count estimates, for `statfs`.
+    pub fn usage_estimate(&self) -> (u64, u64) {
+        let prop = |col: Col, name: &str| {
+            self.db.property_int_value_cf(self.cf(col), name).ok().flatten().unwrap_or(0)
+        };
+        let bytes = prop(Col::State, "rocksdb.estimate-live-data-size");
+        let keys = prop(Col::Meta, "rocksdb.estimate-num-keys");
+        (bytes, keys)
+    }
+
+    /// A fresh inode number.
+    pub(crate) fn alloc_ino(&self) -> Result<u64> {
+        let ino = self.next_ino.fetch_add(1, Ordering::SeqCst);
+        let mut ceiling = self.ino_ceiling.lock();
+        if ino >= *ceiling {
+            let new = ino + INO_BLOCK;
+            let mut wo = rocksdb::WriteOptions::default();
+            wo.set_sync(true);
+            self.db.put_cf_opt(self.cf(Col::Sys), SYS_INO_CEILING, new.to_le_bytes(), &wo)?;
+            *ceiling = new;
+        }
+        Ok(ino)
+    }
+
+    fn get_raw(&self, col: Col, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.db.get_cf(self.cf(col), key)?)
+    }
+
+    pub(crate) fn cf(&self, col: Col) -> &rocksdb::ColumnFamily {
+        // Every column is created at open (`create_missing_column_families`).
+        #[allow(clippy::expect_used)]
+        self.db.cf_handle(col.name()).expect("column family created at open")
+    }
+
+    pub(crate) fn db(&self) -> &DB {
+        &self.db
+    }
+
+    pub(crate) fn notify(&self, account: &AccountId, changes: &[Change]) {
+        for l in self.listeners.read().iter() {
+            l(account, changes);
+        }
+    }
+
+    /// Iterates rows of `col` starting with `prefix`, from `from`, while `f` returns true;
+    /// `f` sees whole row keys (callers strip the account part).
+    fn scan(
+        &self,
+        col: Col,
+        prefix: &[u8],
+        from: &[u8],
+        mut f: impl FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<()> {
+        let mut ro = ReadOptions::default();
+        if let Some(upper) = next_prefix(prefix) {
+            ro.set_iterate_upper_bound(upper);
+        }
+        let mut it = self.db.raw_iterator_cf_opt(self.cf(col), ro);
+        it.seek(from);
+        while let (Some(k), Some(v)) = (it.key(), it.value()) {
+            if !k.starts_with(prefix) || !f(k, v) {
+                break;
+            }
+            it.next();
+        }
+        Ok(it.status()?)
+    }
+}

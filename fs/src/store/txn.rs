@@ -1,0 +1,324 @@
+//! `Txn`: reads through a write overlay on one account, committed as one `WriteBatch`.
+
+use std::collections::BTreeMap;
+
+use parking_lot::{ArcMutexGuard, RawMutex};
+use rocksdb::WriteBatch;
+
+use super::records::{account_prefix, now_ns, row_key};
+use super::{Col, DirMeta, KeyMeta, Store, MAX_CODE_LEN, MAX_KEY_LEN, MAX_VALUE_LEN};
+use crate::account::AccountId;
+use crate::error::{Error, Result};
+
+/// A pending change to one key.
+enum KeyWrite {
+    /// New value (and the metadata it will carry).
+    Put { value: Vec<u8>, meta: KeyMeta },
+    /// Only the metadata changes (times).
+    Touch(KeyMeta),
+    /// The key goes away.
+    Delete,
+}
+
+/// One change a commit made, as reported to change listeners.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The key (or directory path) that changed.
+    pub key: Vec<u8>,
+    /// Its inode number.
+    pub ino: u64,
+}
+
+/// A transaction on one account. Dropping it without `commit` discards every write.
+pub struct Txn<'s> {
+    store: &'s Store,
+    account: AccountId,
+    _lock: ArcMutexGuard<RawMutex, ()>,
+    /// The account's record as committed; `None` when the account does not exist yet.
+    account_meta: Option<DirMeta>,
+    create_account: bool,
+    remove_account: bool,
+    touch_account: bool,
+    keys: BTreeMap<Vec<u8>, KeyWrite>,
+    dirs: BTreeMap<Vec<u8>, Option<DirMeta>>,
+    code: Option<Vec<u8>>,
+}
+
+impl<'s> Txn<'s> {
+    pub(super) fn new(
+        store: &'s Store,
+        account: AccountId,
+        lock: ArcMutexGuard<RawMutex, ()>,
+    ) -> Result<Self> {
+        let account_meta = store.account(&account)?;
+        Ok(Txn {
+            store,
+            account,
+            _lock: lock,
+            account_meta,
+            create_account: false,
+            remove_account: false,
+            touch_account: false,
+            keys: BTreeMap::new(),
+            dirs: BTreeMap::new(),
+            code: None,
+        })
+    }
+
+    /// The account this transaction works on.
+    pub fn account(&self) -> &AccountId {
+        &self.account
+    }
+
+    /// The store underneath (for reads that need no overlay).
+    pub fn store(&self) -> &'s Store {
+        self.store
+    }
+
+    /// The account's record, including one created in this transaction.
+    pub fn account_meta(&self) -> Option<DirMeta> {
+        if self.remove_account {
+            None
+        } else {
+            self.account_meta
+        }
+    }
+
+    /// Creates the account (an error if it exists).
+    pub fn create_account(&mut self) -> Result<DirMeta> {
+        if self.account_meta().is_some() {
+            return Err(Error::Exists);
+        }
+        let now = now_ns();
+        let meta = DirMeta { ino: self.store.alloc_ino()?, mtime_ns: now, ctime_ns: now };
+        self.account_meta = Some(meta);
+        self.create_account = true;
+        self.remove_account = false;
+        Ok(meta)
+    }
+
+    /// Removes the account, which must hold nothing.
+    pub fn remove_account(&mut self) -> Result<()> {
+        if self.account_meta().is_none() {
+            return Err(Error::NotFound);
+        }
+        if !self.keys.is_empty() || !self.dirs.is_empty() || self.code.is_some() {
+            return Err(Error::NotEmpty);
+        }
+        if !self.store.account_is_empty(&self.account)? {
+            return Err(Error::NotEmpty);
+        }
+        self.remove_account = true;
+        Ok(())
+    }
+
+    /// The value of `key` as this transaction sees it.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        match self.keys.get(key) {
+            Some(KeyWrite::Put { value, .. }) => Ok(Some(value.clone())),
+            Some(KeyWrite::Delete) => Ok(None),
+            Some(KeyWrite::Touch(_)) | None => self.store.get(&self.account, key),
+        }
+    }
+
+    /// The metadata of `key` as this transaction sees it.
+    pub fn meta(&self, key: &[u8]) -> Result<Option<KeyMeta>> {
+        match self.keys.get(key) {
+            Some(KeyWrite::Put { meta, .. } | KeyWrite::Touch(meta)) => Ok(Some(*meta)),
+            Some(KeyWrite::Delete) => Ok(None),
+            None => self.store.meta(&self.account, key),
+        }
+    }
+
+    /// Writes `value` under `key`; returns the metadata the key had before, if any.
+    pub fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<Option<KeyMeta>> {
+        check_key(key)?;
+        if value.len() > MAX_VALUE_LEN {
+            return Err(Error::TooBig { limit: MAX_VALUE_LEN });
+        }
+        let old = self.meta(key)?;
+        let now = now_ns();
+        let ino = match old {
+            Some(m) => m.ino,
+            None => {
+                self.touch_account = true;
+                self.store.alloc_ino()?
+            }
+        };
+        let meta = KeyMeta { ino, size: value.len() as u64, mtime_ns: now, ctime_ns: now };
+        self.keys.insert(key.to_vec(), KeyWrite::Put { value, meta });
+        Ok(old)
+    }
+
+    /// Sets the modification time of an existing key without touching its value.
+    pub fn set_mtime(&mut self, key: &[u8], mtime_ns: u64) -> Result<KeyMeta> {
+        let mut meta = self.meta(key)?.ok_or(Error::NotFound)?;
+        meta.mtime_ns = mtime_ns;
+        meta.ctime_ns = now_ns();
+        match self.keys.get_mut(key) {
+            Some(KeyWrite::Put { meta: m, .. }) => *m = meta,
+            _ => {
+                self.keys.insert(key.to_vec(), KeyWrite::Touch(meta));
+            }
+        }
+        Ok(meta)
+    }
+
+    /// Removes `key`; returns its metadata if it existed.
+    pub fn remove(&mut self, key: &[u8]) -> Result<Option<KeyMeta>> {
+        check_key(key)?;
+        let old = self.meta(key)?;
+        if old.is_some() {
+            self.keys.insert(key.to_vec(), KeyWrite::Delete);
+            self.touch_account = true;
+        }
+        Ok(old)
+    }
+
+    /// Moves the value of `from` to `to` (replacing it), keeping its inode number.
+    pub fn rename_key(&mut self, from: &[u8], to: &[u8]) -> Result<KeyMeta> {
+        check_key(to)?;
+        let mut meta = self.meta(from)?.ok_or(Error::NotFound)?;
+        let value = self.get(from)?.ok_or(Error::NotFound)?;
+        meta.ctime_ns = now_ns();
+        self.keys.insert(from.to_vec(), KeyWrite::Delete);
+        self.keys.insert(to.to_vec(), KeyWrite::Put { value, meta });
+        self.touch_account = true;
+        Ok(meta)
+    }
+
+    /// The overlay directory `path`, as this transaction sees it.
+    pub fn dir(&self, path: &[u8]) -> Result<Option<DirMeta>> {
+        match self.dirs.get(path) {
+            Some(d) => Ok(*d),
+            None => self.store.dir(&self.account, path),
+        }
+    }
+
+    /// Records the overlay directory `path` with `meta` (a fresh inode when `None`).
+    pub fn put_dir(&mut self, path: &[u8], meta: Option<DirMeta>) -> Result<DirMeta> {
+        check_key(path)?;
+        let meta = match meta {
+            Some(m) => m,
+            None => {
+                let now = now_ns();
+                DirMeta { ino: self.store.alloc_ino()?, mtime_ns: now, ctime_ns: now }
+            }
+        };
+        self.dirs.insert(path.to_vec(), Some(meta));
+        self.touch_account = true;
+        Ok(meta)
+    }
+
+    /// Forgets the overlay directory `path` (its keys are the caller's business).
+    pub fn remove_dir(&mut self, path: &[u8]) {
+        self.dirs.insert(path.to_vec(), None);
+        self.touch_account = true;
+    }
+
+    /// Replaces the account's record (times set by `utimes` on the account directory).
+    pub fn set_account_meta(&mut self, meta: DirMeta) {
+        self.account_meta = Some(meta);
+        self.create_account = true;
+    }
+
+    /// Sets the account's contract code.
+    pub fn set_code(&mut self, code: Vec<u8>) -> Result<()> {
+        if code.len() > MAX_CODE_LEN {
+            return Err(Error::TooBig { limit: MAX_CODE_LEN });
+        }
+        self.code = Some(code);
+        Ok(())
+    }
+
+    /// Keys written (not deleted) in this transaction, with their values.
+    pub fn pending_puts(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.keys.iter().filter_map(|(k, w)| match w {
+            KeyWrite::Put { value, .. } => Some((k.as_slice(), value.as_slice())),
+            _ => None,
+        })
+    }
+
+    /// True when nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+            && self.dirs.is_empty()
+            && self.code.is_none()
+            && !self.create_account
+            && !self.remove_account
+    }
+
+    /// Applies every write as one atomic batch; returns what changed.
+    pub fn commit(mut self) -> Result<Vec<Change>> {
+        if self.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.account_meta.is_none() && !self.remove_account {
+            // Writing into an account that does not exist yet creates it.
+            self.create_account()?;
+        }
+        let store = self.store;
+        let acct = self.account.as_str();
+        let mut batch = WriteBatch::default();
+        let mut changes = Vec::with_capacity(self.keys.len());
+        for (key, w) in &self.keys {
+            let row = row_key(acct, key);
+            let ino = match w {
+                KeyWrite::Put { value, meta } => {
+                    batch.put_cf(store.cf(Col::State), &row, value);
+                    batch.put_cf(store.cf(Col::Meta), &row, meta.encode());
+                    meta.ino
+                }
+                KeyWrite::Touch(meta) => {
+                    batch.put_cf(store.cf(Col::Meta), &row, meta.encode());
+                    meta.ino
+                }
+                KeyWrite::Delete => {
+                    batch.delete_cf(store.cf(Col::State), &row);
+                    batch.delete_cf(store.cf(Col::Meta), &row);
+                    0
+                }
+            };
+            changes.push(Change { key: key.clone(), ino });
+        }
+        for (path, d) in &self.dirs {
+            let row = row_key(acct, path);
+            match d {
+                Some(meta) => batch.put_cf(store.cf(Col::Dirs), &row, meta.encode()),
+                None => batch.delete_cf(store.cf(Col::Dirs), &row),
+            }
+        }
+        if let Some(code) = &self.code {
+            batch.put_cf(store.cf(Col::Code), acct, code);
+        }
+        if self.remove_account {
+            batch.delete_cf(store.cf(Col::Accounts), acct);
+            batch.delete_cf(store.cf(Col::Code), acct);
+            // Nothing of the account may outlive it, even rows written by a crashed version.
+            for col in [Col::State, Col::Meta, Col::Dirs] {
+                let p = account_prefix(acct);
+                if let Some(end) = super::records::next_prefix(&p) {
+                    batch.delete_range_cf(store.cf(col), &p, &end);
+                }
+            }
+        } else if let Some(mut meta) = self.account_meta {
+            if self.touch_account || self.create_account {
+                if self.touch_account {
+                    meta.mtime_ns = now_ns();
+                    meta.ctime_ns = meta.mtime_ns;
+                }
+                batch.put_cf(store.cf(Col::Accounts), acct, meta.encode());
+            }
+        }
+        store.db().write(batch)?;
+        store.notify(&self.account, &changes);
+        Ok(changes)
+    }
+}
+
+fn check_key(key: &[u8]) -> Result<()> {
+    if key.len() > MAX_KEY_LEN {
+        return Err(Error::NameTooLong("key longer than NEAR's 2048-byte limit"));
+    }
+    Ok(())
+}
