@@ -79,14 +79,31 @@ mod tests {
 
     #[test]
     fn accepts_near_account_ids() {
-        for id in ["counter.near", "a1", "alice_bob-1.testnet", "0x1234", &"a".repeat(64)] {
+        for id in [
+            "counter.near",
+            "a1",
+            "alice_bob-1.testnet",
+            "0x1234",
+            &"a".repeat(64),
+        ] {
             assert!(AccountId::new(id).is_ok(), "{id}");
         }
     }
 
     #[test]
     fn rejects_invalid_ids() {
-        for id in ["a", "", "Alice.near", "a..b", ".a", "a.", "a b", "a-_b", &"a".repeat(65), "é.near"] {
+        for id in [
+            "a",
+            "",
+            "Alice.near",
+            "a..b",
+            ".a",
+            "a.",
+            "a b",
+            "a-_b",
+            &"a".repeat(65),
+            "é.near",
+        ] {
             assert!(AccountId::new(id).is_err(), "{id}");
         }
     }

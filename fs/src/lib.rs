@@ -6,6 +6,8 @@
 
 pub mod account;
 pub mod error;
+#[cfg(all(feature = "fuse", feature = "rocks"))]
+pub mod fuse;
 pub mod names;
 pub mod ninep;
 #[cfg(feature = "rocks")]

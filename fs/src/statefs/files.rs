@@ -75,7 +75,11 @@ pub(super) struct OpenFiles {
 
 impl OpenFiles {
     fn handle(&self, fh: u64) -> Result<Arc<Handle>> {
-        self.handles.read().get(&fh).cloned().ok_or(Error::BadHandle)
+        self.handles
+            .read()
+            .get(&fh)
+            .cloned()
+            .ok_or(Error::BadHandle)
     }
 
     fn file(&self, ino: u64) -> Option<Arc<OpenFile>> {
@@ -110,7 +114,9 @@ impl OpenFiles {
             }
         }
         let fh = self.next_fh.fetch_add(1, Ordering::Relaxed) + 1;
-        self.handles.write().insert(fh, Arc::new(Handle { file, flags }));
+        self.handles
+            .write()
+            .insert(fh, Arc::new(Handle { file, flags }));
         fh
     }
 
@@ -118,7 +124,10 @@ impl OpenFiles {
     pub(super) fn dirty_size(&self, ino: u64) -> Option<u64> {
         let file = self.file(ino)?;
         let st = file.state.lock();
-        st.data.as_ref().filter(|_| st.dirty).map(|d| d.len() as u64)
+        st.data
+            .as_ref()
+            .filter(|_| st.dirty)
+            .map(|d| d.len() as u64)
     }
 
     /// Attributes of an inode that is open but no longer has a name.
@@ -132,13 +141,20 @@ impl OpenFiles {
 
     /// Called before `ino`'s key is removed or replaced: open handles keep its content.
     pub(super) fn detach(&self, store: &Store, ino: u64) -> Result<()> {
-        let Some(file) = self.file(ino) else { return Ok(()) };
+        let Some(file) = self.file(ino) else {
+            return Ok(());
+        };
         let mut st = file.state.lock();
         if st.data.is_none() {
             st.data = Some(store.get(&st.account, &st.key)?.unwrap_or_default());
         }
         let meta = store.meta(&st.account, &st.key)?;
-        st.orphan = Some(meta.unwrap_or(KeyMeta { ino, size: 0, mtime_ns: 0, ctime_ns: 0 }));
+        st.orphan = Some(meta.unwrap_or(KeyMeta {
+            ino,
+            size: 0,
+            mtime_ns: 0,
+            ctime_ns: 0,
+        }));
         Ok(())
     }
 
@@ -160,7 +176,9 @@ impl OpenFiles {
         fh: Option<u64>,
     ) -> Result<()> {
         if size > MAX_VALUE_LEN as u64 {
-            return Err(Error::TooBig { limit: MAX_VALUE_LEN });
+            return Err(Error::TooBig {
+                limit: MAX_VALUE_LEN,
+            });
         }
         if let Some(file) = self.file(ino) {
             let mut st = file.state.lock();
@@ -170,7 +188,11 @@ impl OpenFiles {
             }
             st.dirty = true;
             // Through a descriptor the change lands with the other writes; by path, now.
-            return if fh.is_some() { Ok(()) } else { commit(store, ino, &mut st) };
+            return if fh.is_some() {
+                Ok(())
+            } else {
+                commit(store, ino, &mut st)
+            };
         }
         let mut txn = store.begin(account)?;
         match txn.meta(key)? {
@@ -267,7 +289,13 @@ impl StateFs {
         txn.commit()?;
         let meta = self.store.meta(&account, &key)?.ok_or(Error::NotFound)?;
         let attr = self.file_attr(meta, &None);
-        self.nodes.add_ref(attr.ino, Node::File { account: account.clone(), key: key.clone() });
+        self.nodes.add_ref(
+            attr.ino,
+            Node::File {
+                account: account.clone(),
+                key: key.clone(),
+            },
+        );
         let fh = self.files.open(attr.ino, &account, &key, flags);
         Ok((attr, fh))
     }
@@ -284,7 +312,10 @@ impl StateFs {
         if let Some(d) = &st.data {
             return Ok(slice(d));
         }
-        Ok(self.store.with_value(&st.account, &st.key, slice)?.unwrap_or_default())
+        Ok(self
+            .store
+            .with_value(&st.account, &st.key, slice)?
+            .unwrap_or_default())
     }
 
     /// Writes `data` at `offset` (at the end for append handles) into the file's buffer.
@@ -296,10 +327,18 @@ impl StateFs {
         let mut st = h.file.state.lock();
         load(&self.store, &mut st)?;
         let buf = st.data.get_or_insert_with(Vec::new);
-        let start = if h.flags.append { buf.len() as u64 } else { offset };
-        let end = start.checked_add(data.len() as u64).ok_or(Error::Invalid("offset overflow"))?;
+        let start = if h.flags.append {
+            buf.len() as u64
+        } else {
+            offset
+        };
+        let end = start
+            .checked_add(data.len() as u64)
+            .ok_or(Error::Invalid("offset overflow"))?;
         if end > MAX_VALUE_LEN as u64 {
-            return Err(Error::TooBig { limit: MAX_VALUE_LEN });
+            return Err(Error::TooBig {
+                limit: MAX_VALUE_LEN,
+            });
         }
         let (start, end) = (start as usize, end as usize);
         if buf.len() < end {
@@ -325,7 +364,12 @@ impl StateFs {
 
     /// Closes a handle, committing what is still buffered.
     pub fn release(&self, fh: u64) -> Result<()> {
-        let h = self.files.handles.write().remove(&fh).ok_or(Error::BadHandle)?;
+        let h = self
+            .files
+            .handles
+            .write()
+            .remove(&fh)
+            .ok_or(Error::BadHandle)?;
         let result = commit(&self.store, h.file.ino, &mut h.file.state.lock());
         let mut by_ino = self.files.by_ino.lock();
         let mut st = h.file.state.lock();

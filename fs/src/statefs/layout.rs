@@ -31,12 +31,18 @@ impl DirSet {
 
     /// The immediate subdirectories of `dir` (paths), in no particular order.
     pub(crate) fn children<'a>(&'a self, dir: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.0.iter().map(Vec::as_slice).filter(move |p| parent_of(p) == Some(dir))
+        self.0
+            .iter()
+            .map(Vec::as_slice)
+            .filter(move |p| parent_of(p) == Some(dir))
     }
 
     /// Every directory at or below `dir`.
     pub(crate) fn subtree<'a>(&'a self, dir: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.0.iter().map(Vec::as_slice).filter(move |p| is_at_or_below(p, dir))
+        self.0
+            .iter()
+            .map(Vec::as_slice)
+            .filter(move |p| is_at_or_below(p, dir))
     }
 
     /// Where `key` shows: (directory path, `b""` for the account itself; name component).
@@ -52,7 +58,11 @@ impl DirSet {
                 }
             }
         }
-        let dir = if start == 0 { &key[..0] } else { &key[..start - 1] };
+        let dir = if start == 0 {
+            &key[..0]
+        } else {
+            &key[..start - 1]
+        };
         (dir, &key[start..])
     }
 }

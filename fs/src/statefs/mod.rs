@@ -122,6 +122,8 @@ pub struct StateFs {
     uid: u32,
     gid: u32,
     read_only: bool,
+    /// The root directory's times: when this filesystem started.
+    started_ns: u64,
 }
 
 impl StateFs {
@@ -138,6 +140,7 @@ impl StateFs {
             uid,
             gid,
             read_only,
+            started_ns: now_ns(),
         }
     }
 
@@ -176,13 +179,16 @@ impl StateFs {
     pub fn setattr(&self, ctx: &Ctx, ino: u64, set: &SetAttr, fh: Option<u64>) -> Result<Attr> {
         self.writable(ctx)?;
         if set.uid.is_some_and(|u| u != self.uid) || set.gid.is_some_and(|g| g != self.gid) {
-            return Err(Error::NotPermitted("state files belong to the daemon's user"));
+            return Err(Error::NotPermitted(
+                "state files belong to the daemon's user",
+            ));
         }
         let node = self.nodes.get(ino).ok_or(Error::NotFound)?;
         match &node {
             Node::File { account, key } => {
                 if let Some(size) = set.size {
-                    self.files.truncate(&self.store, ino, account, key, size, fh)?;
+                    self.files
+                        .truncate(&self.store, ino, account, key, size, fh)?;
                 }
                 if let Some(mtime) = set.mtime_ns {
                     let mut txn = self.store.begin(account)?;
@@ -248,7 +254,11 @@ impl StateFs {
     fn mkdir_in(&self, account: &AccountId, dir: &[u8], name: &[u8]) -> Result<(Node, Attr)> {
         let component = match decode_name(name)? {
             Decoded::Exact(c) if !c.contains(&b'/') => c,
-            _ => return Err(Error::Invalid("a directory name cannot hold %2F or a long form")),
+            _ => {
+                return Err(Error::Invalid(
+                    "a directory name cannot hold %2F or a long form",
+                ))
+            }
         };
         let path = join(dir, &component);
         let mut txn = self.store.begin(account)?;
@@ -261,7 +271,13 @@ impl StateFs {
         let meta = txn.put_dir(&path, None)?;
         txn.commit()?;
         self.forget_dirs(account);
-        Ok((Node::Dir { account: account.clone(), path }, self.dir_attr(meta)))
+        Ok((
+            Node::Dir {
+                account: account.clone(),
+                path,
+            },
+            self.dir_attr(meta),
+        ))
     }
 
     /// Removes an empty directory (or an empty account at the root).
@@ -340,7 +356,10 @@ impl StateFs {
             return Err(Error::Exists);
         }
         match src {
-            Node::File { account: src_account, key } => {
+            Node::File {
+                account: src_account,
+                key,
+            } => {
                 if src_account != account {
                     return Err(Error::CrossAccount);
                 }
@@ -359,7 +378,10 @@ impl StateFs {
                 self.nodes.moved_file(src_attr.ino, &account, &to_key);
                 Ok(())
             }
-            Node::Dir { account: src_account, path } => {
+            Node::Dir {
+                account: src_account,
+                path,
+            } => {
                 if src_account != account {
                     return Err(Error::CrossAccount);
                 }
@@ -398,12 +420,13 @@ impl StateFs {
             None => {}
         }
         let mut moved_keys = Vec::new();
-        self.store.scan_keys(account, &dir_prefix(from), &dir_prefix(from), |k, m| {
-            if k.len() > from.len() + 1 {
-                moved_keys.push((k.to_vec(), m.ino));
-            }
-            true
-        })?;
+        self.store
+            .scan_keys(account, &dir_prefix(from), &dir_prefix(from), |k, m| {
+                if k.len() > from.len() + 1 {
+                    moved_keys.push((k.to_vec(), m.ino));
+                }
+                true
+            })?;
         for (k, _) in &moved_keys {
             txn.rename_key(k, &[&to[..], &k[from.len()..]].concat())?;
         }
@@ -415,7 +438,8 @@ impl StateFs {
         txn.commit()?;
         self.forget_dirs(account);
         for (k, ino) in &moved_keys {
-            self.files.moved(*ino, &[&to[..], &k[from.len()..]].concat());
+            self.files
+                .moved(*ino, &[&to[..], &k[from.len()..]].concat());
         }
         self.nodes.moved_dir(account, from, &to);
         Ok(())
@@ -477,7 +501,10 @@ impl StateFs {
                 let key = join(dir, &component);
                 if !component.contains(&b'/') && dirs.contains(&key) {
                     let meta = self.store.dir(account, &key)?.ok_or(Error::NotFound)?;
-                    let node = Node::Dir { account: account.clone(), path: key };
+                    let node = Node::Dir {
+                        account: account.clone(),
+                        path: key,
+                    };
                     return Ok((node, self.dir_attr(meta)));
                 }
                 if dirs.locate(&key) != (dir, component.as_slice()) {
@@ -501,13 +528,24 @@ impl StateFs {
         };
         let meta = self.store.meta(account, &key)?.ok_or(Error::NotFound)?;
         let attr = self.file_attr(meta, &self.files.dirty_size(meta.ino));
-        Ok((Node::File { account: account.clone(), key }, attr))
+        Ok((
+            Node::File {
+                account: account.clone(),
+                key,
+            },
+            attr,
+        ))
     }
 
     fn attr_of(&self, ino: u64, node: &Node) -> Result<Attr> {
         match node {
             Node::Root => {
-                Ok(self.dir_attr(DirMeta { ino: ROOT_INO, mtime_ns: 0, ctime_ns: 0 }))
+                let t = self.started_ns;
+                Ok(self.dir_attr(DirMeta {
+                    ino: ROOT_INO,
+                    mtime_ns: t,
+                    ctime_ns: t,
+                }))
             }
             Node::Account(a) => Ok(self.dir_attr(self.store.account(a)?.ok_or(Error::NotFound)?)),
             Node::Dir { account, path } => {
@@ -573,7 +611,9 @@ impl StateFs {
             return Ok(d.clone());
         }
         // Loaded under the cache lock, so a load can never overwrite a later invalidation.
-        let set = Arc::new(DirSet::new(self.store.dirs(account)?.into_iter().map(|(p, _)| p)));
+        let set = Arc::new(DirSet::new(
+            self.store.dirs(account)?.into_iter().map(|(p, _)| p),
+        ));
         cache.insert(account.clone(), set.clone());
         Ok(set)
     }

@@ -38,8 +38,16 @@ pub(crate) struct NodeTable {
 impl NodeTable {
     pub(crate) fn new() -> Self {
         let mut map = HashMap::new();
-        map.insert(ROOT_INO, Entry { node: Node::Root, refs: 1 });
-        NodeTable { map: RwLock::new(map) }
+        map.insert(
+            ROOT_INO,
+            Entry {
+                node: Node::Root,
+                refs: 1,
+            },
+        );
+        NodeTable {
+            map: RwLock::new(map),
+        }
     }
 
     pub(crate) fn get(&self, ino: u64) -> Option<Node> {
@@ -49,7 +57,10 @@ impl NodeTable {
     /// One more reference on `ino`, which names `node` (refreshing a stale entry).
     pub(crate) fn add_ref(&self, ino: u64, node: Node) {
         let mut map = self.map.write();
-        let e = map.entry(ino).or_insert(Entry { node: Node::Root, refs: 0 });
+        let e = map.entry(ino).or_insert(Entry {
+            node: Node::Root,
+            refs: 0,
+        });
         e.node = node;
         e.refs = e.refs.saturating_add(1);
     }
@@ -69,7 +80,10 @@ impl NodeTable {
 
     pub(crate) fn moved_file(&self, ino: u64, account: &AccountId, new_key: &[u8]) {
         if let Some(e) = self.map.write().get_mut(&ino) {
-            e.node = Node::File { account: account.clone(), key: new_key.to_vec() };
+            e.node = Node::File {
+                account: account.clone(),
+                key: new_key.to_vec(),
+            };
         }
     }
 

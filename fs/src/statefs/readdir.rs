@@ -82,7 +82,10 @@ impl StateFs {
             self_ino: ino,
             dirs,
             subdirs,
-            cursor: Mutex::new(Cursor { offset: 0, resume: Vec::new() }),
+            cursor: Mutex::new(Cursor {
+                offset: 0,
+                resume: Vec::new(),
+            }),
         };
         let dh = self.dirs_open.next.fetch_add(1, Ordering::Relaxed) + 1;
         self.dirs_open.map.lock().insert(dh, Arc::new(handle));
@@ -97,11 +100,20 @@ impl StateFs {
         offset: u64,
         mut add: impl FnMut(&DirEntry) -> bool,
     ) -> Result<()> {
-        let h = self.dirs_open.map.lock().get(&dh).cloned().ok_or(Error::BadHandle)?;
+        let h = self
+            .dirs_open
+            .map
+            .lock()
+            .get(&dh)
+            .cloned()
+            .ok_or(Error::BadHandle)?;
         let mut cur = h.cursor.lock();
         if cur.offset != offset {
             // A seek: start over and skip `offset` entries.
-            *cur = Cursor { offset: 0, resume: Vec::new() };
+            *cur = Cursor {
+                offset: 0,
+                resume: Vec::new(),
+            };
             let mut skip = offset;
             self.list(&h, &mut cur, |_| {
                 skip = skip.saturating_sub(1);
@@ -119,7 +131,11 @@ impl StateFs {
         self.dirs_open.map.lock().remove(&dh);
     }
 
-    fn subdirs(&self, account: &AccountId, dir: &[u8]) -> Result<(Arc<DirSet>, Vec<(String, u64)>)> {
+    fn subdirs(
+        &self,
+        account: &AccountId,
+        dir: &[u8],
+    ) -> Result<(Arc<DirSet>, Vec<(String, u64)>)> {
         let dirs = self.dir_set(account)?;
         let mut subdirs = Vec::new();
         for path in dirs.children(dir) {
@@ -140,7 +156,12 @@ impl StateFs {
         mut add: impl FnMut(&DirEntry) -> bool,
     ) -> Result<()> {
         let mut emit = |cur: &mut Cursor, ino, kind, name: String| {
-            let e = DirEntry { ino, kind, name, next_offset: cur.offset + 1 };
+            let e = DirEntry {
+                ino,
+                kind,
+                name,
+                next_offset: cur.offset + 1,
+            };
             let ok = add(&e);
             if ok {
                 cur.offset += 1;
@@ -208,7 +229,9 @@ impl StateFs {
     ) -> Result<()> {
         let from = cur.resume.clone();
         self.store.scan_accounts(&from, |name, meta| {
-            let Ok(name) = std::str::from_utf8(name) else { return true };
+            let Ok(name) = std::str::from_utf8(name) else {
+                return true;
+            };
             if !emit(cur, meta.ino, FileKind::Dir, name.to_string()) {
                 return false;
             }

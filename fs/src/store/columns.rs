@@ -22,7 +22,14 @@ pub enum Col {
 
 impl Col {
     /// Every column, in creation order.
-    pub const ALL: [Col; 6] = [Col::Accounts, Col::State, Col::Meta, Col::Dirs, Col::Code, Col::Sys];
+    pub const ALL: [Col; 6] = [
+        Col::Accounts,
+        Col::State,
+        Col::Meta,
+        Col::Dirs,
+        Col::Code,
+        Col::Sys,
+    ];
 
     /// The column family's name in RocksDB.
     pub fn name(self) -> &'static str {

@@ -80,7 +80,9 @@ impl Store {
         opts.create_missing_column_families(true);
         opts.set_max_background_jobs(2);
         opts.set_keep_log_file_num(4);
-        let cfs = Col::ALL.iter().map(|&c| ColumnFamilyDescriptor::new(c.name(), cf_opts(c)));
+        let cfs = Col::ALL
+            .iter()
+            .map(|&c| ColumnFamilyDescriptor::new(c.name(), cf_opts(c)));
         let db = DB::open_cf_descriptors(&opts, dir, cfs).map_err(|e| {
             let msg = e.into_string();
             if msg.contains("lock") || msg.contains("Resource temporarily unavailable") {
@@ -116,7 +118,12 @@ impl Store {
 
     /// Starts a transaction on `account`, waiting for any other one on it to finish.
     pub fn begin(&self, account: &AccountId) -> Result<Txn<'_>> {
-        let lock = self.locks.lock().entry(account.clone()).or_default().clone();
+        let lock = self
+            .locks
+            .lock()
+            .entry(account.clone())
+            .or_default()
+            .clone();
         let guard = lock.lock_arc();
         Txn::new(self, account.clone(), guard)
     }
@@ -143,25 +150,33 @@ impl Store {
         key: &[u8],
         f: impl FnOnce(&[u8]) -> T,
     ) -> Result<Option<T>> {
-        let v = self.db.get_pinned_cf(self.cf(Col::State), row_key(account.as_str(), key))?;
+        let v = self
+            .db
+            .get_pinned_cf(self.cf(Col::State), row_key(account.as_str(), key))?;
         Ok(v.map(|v| f(&v)))
     }
 
     /// The committed metadata of `key`.
     pub fn meta(&self, account: &AccountId, key: &[u8]) -> Result<Option<KeyMeta>> {
-        let v = self.db.get_pinned_cf(self.cf(Col::Meta), row_key(account.as_str(), key))?;
+        let v = self
+            .db
+            .get_pinned_cf(self.cf(Col::Meta), row_key(account.as_str(), key))?;
         Ok(v.map(|v| KeyMeta::decode(&v)))
     }
 
     /// The record of `account`, if it exists.
     pub fn account(&self, account: &AccountId) -> Result<Option<DirMeta>> {
-        let v = self.db.get_pinned_cf(self.cf(Col::Accounts), account.as_str())?;
+        let v = self
+            .db
+            .get_pinned_cf(self.cf(Col::Accounts), account.as_str())?;
         Ok(v.map(|v| DirMeta::decode(&v)))
     }
 
     /// The overlay directory `path` of `account`, if it exists.
     pub fn dir(&self, account: &AccountId, path: &[u8]) -> Result<Option<DirMeta>> {
-        let v = self.db.get_pinned_cf(self.cf(Col::Dirs), row_key(account.as_str(), path))?;
+        let v = self
+            .db
+            .get_pinned_cf(self.cf(Col::Dirs), row_key(account.as_str(), path))?;
         Ok(v.map(|v| DirMeta::decode(&v)))
     }
 
@@ -203,7 +218,9 @@ impl Store {
         let full_prefix = [acct.as_slice(), prefix].concat();
         let full_from = [acct.as_slice(), from].concat();
         let n = acct.len();
-        self.scan(Col::Meta, &full_prefix, &full_from, |k, v| f(&k[n..], KeyMeta::decode(v)))
+        self.scan(Col::Meta, &full_prefix, &full_from, |k, v| {
+            f(&k[n..], KeyMeta::decode(v))
+        })
     }
 
     /// True when `account` holds no key, directory or code.
@@ -222,7 +239,11 @@ impl Store {
     /// Live data size and file count estimates, for `statfs`.
     pub fn usage_estimate(&self) -> (u64, u64) {
         let prop = |col: Col, name: &str| {
-            self.db.property_int_value_cf(self.cf(col), name).ok().flatten().unwrap_or(0)
+            self.db
+                .property_int_value_cf(self.cf(col), name)
+                .ok()
+                .flatten()
+                .unwrap_or(0)
         };
         let bytes = prop(Col::State, "rocksdb.estimate-live-data-size");
         let keys = prop(Col::Meta, "rocksdb.estimate-num-keys");
@@ -237,7 +258,8 @@ impl Store {
             let new = ino + INO_BLOCK;
             let mut wo = rocksdb::WriteOptions::default();
             wo.set_sync(true);
-            self.db.put_cf_opt(self.cf(Col::Sys), SYS_INO_CEILING, new.to_le_bytes(), &wo)?;
+            self.db
+                .put_cf_opt(self.cf(Col::Sys), SYS_INO_CEILING, new.to_le_bytes(), &wo)?;
             *ceiling = new;
         }
         Ok(ino)
@@ -250,7 +272,9 @@ impl Store {
     pub(crate) fn cf(&self, col: Col) -> &rocksdb::ColumnFamily {
         // Every column is created at open (`create_missing_column_families`).
         #[allow(clippy::expect_used)]
-        self.db.cf_handle(col.name()).expect("column family created at open")
+        self.db
+            .cf_handle(col.name())
+            .expect("column family created at open")
     }
 
     pub(crate) fn db(&self) -> &DB {

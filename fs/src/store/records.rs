@@ -39,7 +39,9 @@ pub(crate) fn next_prefix(prefix: &[u8]) -> Option<Vec<u8>> {
 
 /// Nanoseconds since the Unix epoch, now.
 pub fn now_ns() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
 }
 
 /// What the filesystem shows about a key besides its value (the `meta` column).
@@ -78,7 +80,10 @@ impl KeyMeta {
     /// Encoded as four little-endian u64s.
     pub(crate) fn encode(&self) -> [u8; 32] {
         let mut out = [0u8; 32];
-        for (i, v) in [self.ino, self.size, self.mtime_ns, self.ctime_ns].into_iter().enumerate() {
+        for (i, v) in [self.ino, self.size, self.mtime_ns, self.ctime_ns]
+            .into_iter()
+            .enumerate()
+        {
             out[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
         }
         out
@@ -86,7 +91,12 @@ impl KeyMeta {
 
     /// Decodes a record written by `encode` (short records read as zeros, never panic).
     pub(crate) fn decode(b: &[u8]) -> Self {
-        KeyMeta { ino: u64_at(b, 0), size: u64_at(b, 1), mtime_ns: u64_at(b, 2), ctime_ns: u64_at(b, 3) }
+        KeyMeta {
+            ino: u64_at(b, 0),
+            size: u64_at(b, 1),
+            mtime_ns: u64_at(b, 2),
+            ctime_ns: u64_at(b, 3),
+        }
     }
 }
 
@@ -94,7 +104,10 @@ impl DirMeta {
     /// Encoded as three little-endian u64s.
     pub(crate) fn encode(&self) -> [u8; 24] {
         let mut out = [0u8; 24];
-        for (i, v) in [self.ino, self.mtime_ns, self.ctime_ns].into_iter().enumerate() {
+        for (i, v) in [self.ino, self.mtime_ns, self.ctime_ns]
+            .into_iter()
+            .enumerate()
+        {
             out[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
         }
         out
@@ -102,7 +115,11 @@ impl DirMeta {
 
     /// Decodes a record written by `encode`.
     pub(crate) fn decode(b: &[u8]) -> Self {
-        DirMeta { ino: u64_at(b, 0), mtime_ns: u64_at(b, 1), ctime_ns: u64_at(b, 2) }
+        DirMeta {
+            ino: u64_at(b, 0),
+            mtime_ns: u64_at(b, 1),
+            ctime_ns: u64_at(b, 2),
+        }
     }
 }
 
@@ -112,9 +129,18 @@ mod tests {
 
     #[test]
     fn records_round_trip() {
-        let m = KeyMeta { ino: 7, size: 4 << 20, mtime_ns: 1, ctime_ns: u64::MAX };
+        let m = KeyMeta {
+            ino: 7,
+            size: 4 << 20,
+            mtime_ns: 1,
+            ctime_ns: u64::MAX,
+        };
         assert_eq!(KeyMeta::decode(&m.encode()), m);
-        let d = DirMeta { ino: 9, mtime_ns: 2, ctime_ns: 3 };
+        let d = DirMeta {
+            ino: 9,
+            mtime_ns: 2,
+            ctime_ns: 3,
+        };
         assert_eq!(DirMeta::decode(&d.encode()), d);
     }
 

@@ -90,7 +90,11 @@ impl<'s> Txn<'s> {
             return Err(Error::Exists);
         }
         let now = now_ns();
-        let meta = DirMeta { ino: self.store.alloc_ino()?, mtime_ns: now, ctime_ns: now };
+        let meta = DirMeta {
+            ino: self.store.alloc_ino()?,
+            mtime_ns: now,
+            ctime_ns: now,
+        };
         self.account_meta = Some(meta);
         self.create_account = true;
         self.remove_account = false;
@@ -134,7 +138,9 @@ impl<'s> Txn<'s> {
     pub fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<Option<KeyMeta>> {
         check_key(key)?;
         if value.len() > MAX_VALUE_LEN {
-            return Err(Error::TooBig { limit: MAX_VALUE_LEN });
+            return Err(Error::TooBig {
+                limit: MAX_VALUE_LEN,
+            });
         }
         let old = self.meta(key)?;
         let now = now_ns();
@@ -145,8 +151,14 @@ impl<'s> Txn<'s> {
                 self.store.alloc_ino()?
             }
         };
-        let meta = KeyMeta { ino, size: value.len() as u64, mtime_ns: now, ctime_ns: now };
-        self.keys.insert(key.to_vec(), KeyWrite::Put { value, meta });
+        let meta = KeyMeta {
+            ino,
+            size: value.len() as u64,
+            mtime_ns: now,
+            ctime_ns: now,
+        };
+        self.keys
+            .insert(key.to_vec(), KeyWrite::Put { value, meta });
         Ok(old)
     }
 
@@ -202,7 +214,11 @@ impl<'s> Txn<'s> {
             Some(m) => m,
             None => {
                 let now = now_ns();
-                DirMeta { ino: self.store.alloc_ino()?, mtime_ns: now, ctime_ns: now }
+                DirMeta {
+                    ino: self.store.alloc_ino()?,
+                    mtime_ns: now,
+                    ctime_ns: now,
+                }
             }
         };
         self.dirs.insert(path.to_vec(), Some(meta));
@@ -225,7 +241,9 @@ impl<'s> Txn<'s> {
     /// Sets the account's contract code.
     pub fn set_code(&mut self, code: Vec<u8>) -> Result<()> {
         if code.len() > MAX_CODE_LEN {
-            return Err(Error::TooBig { limit: MAX_CODE_LEN });
+            return Err(Error::TooBig {
+                limit: MAX_CODE_LEN,
+            });
         }
         self.code = Some(code);
         Ok(())
@@ -279,7 +297,10 @@ impl<'s> Txn<'s> {
                     0
                 }
             };
-            changes.push(Change { key: key.clone(), ino });
+            changes.push(Change {
+                key: key.clone(),
+                ino,
+            });
         }
         for (path, d) in &self.dirs {
             let row = row_key(acct, path);

@@ -1,0 +1,127 @@
+//! Command-line interface (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// outlayerd: NEAR contract state in RocksDB, shown as files.
+#[derive(Debug, Parser)]
+#[command(name = "outlayerd", version, about, long_about = None)]
+pub struct Cli {
+    /// Data directory holding the RocksDB store [default: $XDG_DATA_HOME/outlayer]
+    #[arg(long, global = true, env = "OUTLAYER_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Log filter for the daemon (tracing syntax, e.g. `info`, `outlayer_fs=debug`)
+    #[arg(
+        long,
+        global = true,
+        env = "OUTLAYER_LOG",
+        default_value = "info,fuser=error"
+    )]
+    pub log: String,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Mount the state at MOUNTPOINT and serve it until SIGINT/SIGTERM or unmount
+    Mount(MountArgs),
+    /// Unmount a state mount
+    Umount {
+        /// The mount point
+        mountpoint: PathBuf,
+    },
+    /// Read and write contract state directly
+    #[command(subcommand)]
+    State(StateCommand),
+}
+
+/// `outlayerd mount`.
+#[derive(Debug, Args)]
+pub struct MountArgs {
+    /// Where to mount (an existing, empty directory)
+    pub mountpoint: PathBuf,
+    /// Refuse every change (EROFS)
+    #[arg(long)]
+    pub read_only: bool,
+    /// Let other users access the mount (needs user_allow_other in /etc/fuse.conf)
+    #[arg(long)]
+    pub allow_other: bool,
+    /// FUSE worker threads [default: one per core, at most 4]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// `outlayerd state …`.
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List an account's keys, one file name per line
+    Ls {
+        /// NEAR account id
+        account: String,
+    },
+    /// Print one value
+    Get {
+        /// NEAR account id
+        account: String,
+        /// The key
+        #[command(flatten)]
+        key: KeyArgs,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Raw)]
+        format: Format,
+    },
+    /// Write one value
+    Put {
+        /// NEAR account id
+        account: String,
+        /// The key
+        #[command(flatten)]
+        key: KeyArgs,
+        /// The value (as text)
+        #[arg(required_unless_present = "value_file", conflicts_with = "value_file")]
+        value: Option<String>,
+        /// Read the value from this file (`-` for stdin)
+        #[arg(long, value_name = "FILE")]
+        value_file: Option<PathBuf>,
+    },
+    /// Remove one key
+    Rm {
+        /// NEAR account id
+        account: String,
+        /// The key
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+}
+
+/// How a key is given on the command line.
+#[derive(Debug, Args)]
+pub struct KeyArgs {
+    /// The key: text, or hex / base64 with the flags below
+    pub key: String,
+    /// KEY is hex-encoded bytes
+    #[arg(long, conflicts_with = "key_base64")]
+    pub key_hex: bool,
+    /// KEY is base64-encoded bytes
+    #[arg(long)]
+    pub key_base64: bool,
+}
+
+/// Output format of `state get`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The bytes as they are
+    Raw,
+    /// Lower-case hex
+    Hex,
+    /// Standard base64
+    Base64,
+    /// Pretty-printed JSON (fails if the value is not JSON)
+    Json,
+}

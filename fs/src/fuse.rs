@@ -1,0 +1,521 @@
+//! `FuseAdapter`: the FUSE transport for [`StateFs`]. Translation only: decode the request,
+//! call the core, encode the reply. No semantics live here.
+//!
+//! Kernel caching is off for attributes and entries (TTL 0) and page-cache contents are
+//! dropped at every open (no `FOPEN_KEEP_CACHE`), so a value changed by a contract, a 9P
+//! client or `outlayerd state put` is what the next `stat` and `cat` see.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use fuser::{
+    Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags,
+    KernelConfig, LockOwner, MountOption, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
+    ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request, TimeOrNow, WriteFlags,
+};
+
+use crate::error::Error;
+use crate::statefs::{Attr, Ctx, FileKind, OpenFlags, RenameFlags, SetAttr, StateFs};
+
+const TTL: Duration = Duration::ZERO;
+
+/// Serves a [`StateFs`] to the kernel's FUSE driver.
+pub struct FuseAdapter {
+    fs: Arc<StateFs>,
+    ctx: Ctx,
+}
+
+/// How to mount.
+#[derive(Debug, Clone, Default)]
+pub struct MountConfig {
+    /// Refuse every change with EROFS (and tell the kernel the mount is read-only).
+    pub read_only: bool,
+    /// Let other users in (needs `user_allow_other` in /etc/fuse.conf unless root).
+    pub allow_other: bool,
+    /// Worker threads (default: one per core, at most 4).
+    pub threads: Option<usize>,
+}
+
+impl FuseAdapter {
+    /// An adapter over `fs`.
+    pub fn new(fs: Arc<StateFs>, read_only: bool) -> Self {
+        FuseAdapter {
+            fs,
+            ctx: Ctx { read_only },
+        }
+    }
+
+    /// Mounts at `mountpoint` and serves from background threads until the returned
+    /// session is dropped or unmounted.
+    pub fn spawn_mount(
+        self,
+        mountpoint: &Path,
+        cfg: &MountConfig,
+    ) -> std::io::Result<fuser::BackgroundSession> {
+        let mut opts = vec![
+            MountOption::FSName("outlayerd".into()),
+            MountOption::Subtype("outlayer".into()),
+            MountOption::DefaultPermissions,
+            MountOption::NoDev,
+            MountOption::NoSuid,
+            MountOption::NoExec,
+        ];
+        if cfg.read_only {
+            opts.push(MountOption::RO);
+        }
+        let mut config = fuser::Config::default();
+        config.mount_options = opts;
+        if cfg.allow_other {
+            config.acl = fuser::SessionACL::All;
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        config.n_threads = Some(cfg.threads.unwrap_or(cores.min(4)).max(1));
+        config.clone_fd = true;
+        fuser::spawn_mount(self, mountpoint, &config)
+    }
+}
+
+fn errno(e: &Error) -> Errno {
+    Errno::from_i32(e.errno())
+}
+
+fn system_time(ns: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_nanos(ns)
+}
+
+fn ns_of(t: TimeOrNow) -> u64 {
+    match t {
+        TimeOrNow::Now => crate::store::now_ns(),
+        TimeOrNow::SpecificTime(t) => t
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
+    }
+}
+
+fn file_attr(a: &Attr) -> FileAttr {
+    let mtime = system_time(a.mtime_ns);
+    FileAttr {
+        ino: INodeNo(a.ino),
+        size: a.size,
+        blocks: a.size.div_ceil(512),
+        atime: mtime,
+        mtime,
+        ctime: system_time(a.ctime_ns),
+        crtime: mtime,
+        kind: kind(a.kind),
+        perm: a.perm,
+        nlink: a.nlink,
+        uid: a.uid,
+        gid: a.gid,
+        rdev: 0,
+        blksize: 4096,
+        flags: 0,
+    }
+}
+
+fn kind(k: FileKind) -> FileType {
+    match k {
+        FileKind::Dir => FileType::Directory,
+        FileKind::File => FileType::RegularFile,
+    }
+}
+
+/// Runs a request body; a panic in it becomes EIO (the dropped reply sends it) instead of
+/// killing the worker thread and hanging the mount.
+fn guarded(op: &'static str, body: impl FnOnce()) {
+    if catch_unwind(AssertUnwindSafe(body)).is_err() {
+        tracing::error!(op, "request handler panicked; replied EIO");
+    }
+}
+
+fn reply_entry(reply: ReplyEntry, r: Result<Attr, Error>) {
+    match r {
+        Ok(a) => reply.entry(&TTL, &file_attr(&a), Generation(0)),
+        Err(e) => reply.error(errno(&e)),
+    }
+}
+
+fn reply_empty(reply: ReplyEmpty, r: Result<(), Error>) {
+    match r {
+        Ok(()) => reply.ok(),
+        Err(e) => reply.error(errno(&e)),
+    }
+}
+
+impl Filesystem for FuseAdapter {
+    fn init(&mut self, _req: &Request, config: &mut KernelConfig) -> std::io::Result<()> {
+        // O_TRUNC arrives with open, so `echo > f` truncates in the file's buffer rather
+        // than committing an empty value first.
+        let _ = config.add_capabilities(InitFlags::FUSE_ATOMIC_O_TRUNC);
+        let _ = config.set_max_write(1 << 20);
+        Ok(())
+    }
+
+    fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
+        guarded("lookup", || {
+            reply_entry(reply, self.fs.lookup(parent.0, name.as_bytes()))
+        });
+    }
+
+    fn forget(&self, _req: &Request, ino: INodeNo, nlookup: u64) {
+        guarded("forget", || self.fs.forget(ino.0, nlookup));
+    }
+
+    fn getattr(&self, _req: &Request, ino: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
+        guarded("getattr", || match self.fs.getattr(ino.0) {
+            Ok(a) => reply.attr(&TTL, &file_attr(&a)),
+            Err(e) => reply.error(errno(&e)),
+        });
+    }
+
+    fn setattr(
+        &self,
+        _req: &Request,
+        ino: INodeNo,
+        mode: Option<u32>,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        size: Option<u64>,
+        _atime: Option<TimeOrNow>,
+        mtime: Option<TimeOrNow>,
+        _ctime: Option<SystemTime>,
+        fh: Option<FileHandle>,
+        _crtime: Option<SystemTime>,
+        _chgtime: Option<SystemTime>,
+        _bkuptime: Option<SystemTime>,
+        _flags: Option<fuser::BsdFileFlags>,
+        reply: ReplyAttr,
+    ) {
+        guarded("setattr", || {
+            let set = SetAttr {
+                size,
+                mtime_ns: mtime.map(ns_of),
+                mode,
+                uid,
+                gid,
+            };
+            match self.fs.setattr(&self.ctx, ino.0, &set, fh.map(|f| f.0)) {
+                Ok(a) => reply.attr(&TTL, &file_attr(&a)),
+                Err(e) => reply.error(errno(&e)),
+            }
+        });
+    }
+
+    fn mknod(
+        &self,
+        _req: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        mode: u32,
+        _umask: u32,
+        _rdev: u32,
+        reply: ReplyEntry,
+    ) {
+        // Regular files normally come through `create`; `mknod` of one makes an empty key.
+        // Devices, FIFOs and sockets are not state.
+        guarded("mknod", || {
+            if mode & libc::S_IFMT != libc::S_IFREG {
+                return reply.error(Errno::EPERM);
+            }
+            let flags = OpenFlags {
+                write: true,
+                ..OpenFlags::default()
+            };
+            let r = self
+                .fs
+                .create(&self.ctx, parent.0, name.as_bytes(), flags, true);
+            reply_entry(
+                reply,
+                r.and_then(|(attr, fh)| self.fs.release(fh).map(|()| attr)),
+            );
+        });
+    }
+
+    fn mkdir(
+        &self,
+        _req: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        _mode: u32,
+        _umask: u32,
+        reply: ReplyEntry,
+    ) {
+        guarded("mkdir", || {
+            reply_entry(reply, self.fs.mkdir(&self.ctx, parent.0, name.as_bytes()))
+        });
+    }
+
+    fn unlink(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        guarded("unlink", || {
+            reply_empty(reply, self.fs.unlink(&self.ctx, parent.0, name.as_bytes()))
+        });
+    }
+
+    fn rmdir(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        guarded("rmdir", || {
+            reply_empty(reply, self.fs.rmdir(&self.ctx, parent.0, name.as_bytes()))
+        });
+    }
+
+    fn symlink(
+        &self,
+        _req: &Request,
+        _parent: INodeNo,
+        _link_name: &OsStr,
+        _target: &Path,
+        reply: ReplyEntry,
+    ) {
+        reply.error(Errno::EPERM);
+    }
+
+    fn rename(
+        &self,
+        _req: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        newparent: INodeNo,
+        newname: &OsStr,
+        flags: fuser::RenameFlags,
+        reply: ReplyEmpty,
+    ) {
+        guarded("rename", || {
+            let flags = RenameFlags {
+                noreplace: flags.contains(fuser::RenameFlags::RENAME_NOREPLACE),
+                exchange: flags.contains(fuser::RenameFlags::RENAME_EXCHANGE)
+                    || flags.contains(fuser::RenameFlags::RENAME_WHITEOUT),
+            };
+            let r = self.fs.rename(
+                &self.ctx,
+                parent.0,
+                name.as_bytes(),
+                newparent.0,
+                newname.as_bytes(),
+                flags,
+            );
+            reply_empty(reply, r);
+        });
+    }
+
+    fn link(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        _newparent: INodeNo,
+        _newname: &OsStr,
+        reply: ReplyEntry,
+    ) {
+        reply.error(Errno::EPERM);
+    }
+
+    fn open(&self, _req: &Request, ino: INodeNo, flags: fuser::OpenFlags, reply: ReplyOpen) {
+        guarded("open", || {
+            match self
+                .fs
+                .open(&self.ctx, ino.0, OpenFlags::from_linux(flags.0 as u32))
+            {
+                Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::empty()),
+                Err(e) => reply.error(errno(&e)),
+            }
+        });
+    }
+
+    fn read(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        offset: u64,
+        size: u32,
+        _flags: fuser::OpenFlags,
+        _lock_owner: Option<LockOwner>,
+        reply: ReplyData,
+    ) {
+        guarded("read", || match self.fs.read(fh.0, offset, size) {
+            Ok(data) => reply.data(&data),
+            Err(e) => reply.error(errno(&e)),
+        });
+    }
+
+    fn write(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        offset: u64,
+        data: &[u8],
+        _write_flags: WriteFlags,
+        _flags: fuser::OpenFlags,
+        _lock_owner: Option<LockOwner>,
+        reply: ReplyWrite,
+    ) {
+        guarded("write", || match self.fs.write(fh.0, offset, data) {
+            Ok(n) => reply.written(n),
+            Err(e) => reply.error(errno(&e)),
+        });
+    }
+
+    fn flush(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        _lock_owner: LockOwner,
+        reply: ReplyEmpty,
+    ) {
+        guarded("flush", || reply_empty(reply, self.fs.flush(fh.0)));
+    }
+
+    fn release(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        _flags: fuser::OpenFlags,
+        _lock_owner: Option<LockOwner>,
+        _flush: bool,
+        reply: ReplyEmpty,
+    ) {
+        guarded("release", || reply_empty(reply, self.fs.release(fh.0)));
+    }
+
+    fn fsync(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        _datasync: bool,
+        reply: ReplyEmpty,
+    ) {
+        guarded("fsync", || reply_empty(reply, self.fs.fsync(fh.0)));
+    }
+
+    fn opendir(&self, _req: &Request, ino: INodeNo, _flags: fuser::OpenFlags, reply: ReplyOpen) {
+        guarded("opendir", || match self.fs.opendir(ino.0) {
+            Ok(dh) => reply.opened(FileHandle(dh), FopenFlags::empty()),
+            Err(e) => reply.error(errno(&e)),
+        });
+    }
+
+    fn readdir(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        offset: u64,
+        mut reply: ReplyDirectory,
+    ) {
+        guarded("readdir", || {
+            let r = self.fs.readdir(fh.0, offset, |e| {
+                !reply.add(INodeNo(e.ino), e.next_offset, kind(e.kind), &e.name)
+            });
+            match r {
+                Ok(()) => reply.ok(),
+                Err(e) => reply.error(errno(&e)),
+            }
+        });
+    }
+
+    fn releasedir(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        _flags: fuser::OpenFlags,
+        reply: ReplyEmpty,
+    ) {
+        guarded("releasedir", || {
+            self.fs.releasedir(fh.0);
+            reply.ok();
+        });
+    }
+
+    fn fsyncdir(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        _fh: FileHandle,
+        _datasync: bool,
+        reply: ReplyEmpty,
+    ) {
+        guarded("fsyncdir", || reply_empty(reply, self.fs.sync_all()));
+    }
+
+    fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {
+        guarded("statfs", || {
+            let s = self.fs.statfs();
+            reply.statfs(
+                s.blocks, s.bfree, s.bavail, s.files, s.ffree, s.bsize, s.namelen, s.bsize,
+            );
+        });
+    }
+
+    // No extended attributes: ENOSYS makes the kernel stop asking (security.capability is
+    // requested on every write otherwise).
+    fn getxattr(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        _name: &OsStr,
+        _size: u32,
+        reply: fuser::ReplyXattr,
+    ) {
+        reply.error(Errno::from_i32(libc::ENOSYS));
+    }
+
+    fn listxattr(&self, _req: &Request, _ino: INodeNo, _size: u32, reply: fuser::ReplyXattr) {
+        reply.error(Errno::from_i32(libc::ENOSYS));
+    }
+
+    fn setxattr(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        _name: &OsStr,
+        _value: &[u8],
+        _flags: i32,
+        _position: u32,
+        reply: ReplyEmpty,
+    ) {
+        reply.error(Errno::from_i32(libc::ENOSYS));
+    }
+
+    fn removexattr(&self, _req: &Request, _ino: INodeNo, _name: &OsStr, reply: ReplyEmpty) {
+        reply.error(Errno::from_i32(libc::ENOSYS));
+    }
+
+    fn create(
+        &self,
+        _req: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        mode: u32,
+        _umask: u32,
+        flags: i32,
+        reply: ReplyCreate,
+    ) {
+        guarded("create", || {
+            if mode & libc::S_IFMT != 0 && mode & libc::S_IFMT != libc::S_IFREG {
+                return reply.error(Errno::EPERM);
+            }
+            let exclusive = flags & libc::O_EXCL != 0;
+            let open = OpenFlags::from_linux(flags as u32);
+            match self
+                .fs
+                .create(&self.ctx, parent.0, name.as_bytes(), open, exclusive)
+            {
+                Ok((a, fh)) => reply.created(
+                    &TTL,
+                    &file_attr(&a),
+                    Generation(0),
+                    FileHandle(fh),
+                    FopenFlags::empty(),
+                ),
+                Err(e) => reply.error(errno(&e)),
+            }
+        });
+    }
+}
