@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The main job on the embedded default store: build, mount the state, work with it as
+# files and through the CLI, unmount. Mountpoint: $1, else $OUTLAYER_MOUNT, else /near/state.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/outlayer-target}"
+cargo build --release --locked -p outlayerd
+bin="$CARGO_TARGET_DIR/release/outlayerd"
+mnt="${1:-${OUTLAYER_MOUNT:-/near/state}}"
+mkdir -p "$mnt"
+
+"$bin" mount "$mnt" &
+daemon=$!
+trap 'kill -TERM $daemon 2>/dev/null; wait $daemon 2>/dev/null' EXIT
+for _ in $(seq 100); do
+  [ "$(stat -c %d "$mnt")" != "$(stat -c %d "$mnt/..")" ] && break
+  sleep 0.1
+done
+
+set -x
+mkdir -p "$mnt/counter.near"
+echo 5 > "$mnt/counter.near/count"
+cat "$mnt/counter.near/count"
+"$bin" state put counter.near count 6            # through the daemon's control socket
+cat "$mnt/counter.near/count"                    # the next read sees it
+"$bin" state put counter.near --key-hex 00ff01 binary
+ls -la "$mnt/counter.near"
+"$bin" state ls counter.near
+set +x
+echo "state is mounted at $mnt (data: ${OUTLAYER_DATA_DIR:-default data dir}); unmounting"
