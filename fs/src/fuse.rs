@@ -1,9 +1,12 @@
 //! `FuseAdapter`: the FUSE transport for [`StateFs`]. Translation only: decode the request,
 //! call the core, encode the reply. No semantics live here.
 //!
-//! Kernel caching is off for attributes and entries (TTL 0) and page-cache contents are
-//! dropped at every open (no `FOPEN_KEEP_CACHE`), so a value changed by a contract, a 9P
-//! client or `outlayerd state put` is what the next `stat` and `cat` see.
+//! The kernel caches entries and attributes for [`TTL`] and drops page-cache contents at
+//! every open (no `FOPEN_KEEP_CACHE`). What this mount changes the kernel already knows;
+//! every other commit (a contract, a 9P client, `outlayerd state put`) reaches a change
+//! listener that invalidates exactly the inodes and names it touched, from a thread of its
+//! own (invalidating from inside a request can deadlock the kernel). So the next `stat` and
+//! `cat` see the new value, and repeated lookups cost no round trip.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -14,19 +17,24 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fuser::{
     Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags,
-    KernelConfig, LockOwner, MountOption, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
+    KernelConfig, LockOwner, MountOption, Notifier, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
     ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request, TimeOrNow, WriteFlags,
 };
 
 use crate::error::Error;
 use crate::statefs::{Attr, Ctx, FileKind, OpenFlags, RenameFlags, SetAttr, StateFs};
+use crate::store::{self, Change, ChangeKind};
+use crate::AccountId;
 
-const TTL: Duration = Duration::ZERO;
+/// How long the kernel may trust an entry or attribute it got from us.
+pub const TTL: Duration = Duration::from_secs(1);
 
 /// Serves a [`StateFs`] to the kernel's FUSE driver.
 pub struct FuseAdapter {
     fs: Arc<StateFs>,
     ctx: Ctx,
+    /// Tags this mount's commits, so the invalidator skips what the kernel already knows.
+    origin: u64,
 }
 
 /// How to mount.
@@ -43,10 +51,7 @@ pub struct MountConfig {
 impl FuseAdapter {
     /// An adapter over `fs`.
     pub fn new(fs: Arc<StateFs>, read_only: bool) -> Self {
-        FuseAdapter {
-            fs,
-            ctx: Ctx { read_only },
-        }
+        FuseAdapter { fs, ctx: Ctx { read_only }, origin: store::new_origin() }
     }
 
     /// Mounts at `mountpoint` and serves from background threads until the returned
@@ -75,8 +80,79 @@ impl FuseAdapter {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         config.n_threads = Some(cfg.threads.unwrap_or(cores.min(4)).max(1));
         config.clone_fd = true;
-        fuser::spawn_mount(self, mountpoint, &config)
+        let (fs, origin) = (self.fs.clone(), self.origin);
+        let session = fuser::spawn_mount(self, mountpoint, &config)?;
+        start_invalidator(fs, session.notifier(), origin)?;
+        Ok(session)
     }
+
+    /// Runs a request body with this mount's origin; a panic in it becomes EIO (the dropped
+    /// reply sends it) instead of killing the worker thread and hanging the mount.
+    fn guarded(&self, op: &'static str, body: impl FnOnce()) {
+        let run = || store::with_origin(self.origin, body);
+        if catch_unwind(AssertUnwindSafe(run)).is_err() {
+            tracing::error!(op, "request handler panicked; replied EIO");
+        }
+    }
+}
+
+/// Listens to the store's commits and drops the kernel's cached view of what other origins
+/// changed. Errors (ENOENT: the kernel had nothing cached) are expected and ignored.
+fn start_invalidator(fs: Arc<StateFs>, notifier: Notifier, origin: u64) -> std::io::Result<()> {
+    let (tx, rx) = std::sync::mpsc::channel::<(AccountId, bool, Vec<Change>)>();
+    fs.store()
+        .on_change(Box::new(move |account, from, changes| {
+            let own = from == origin;
+            // A directory made here can still change names the kernel cached: keys below it
+            // used to show in its parent.
+            let wanted: Vec<Change> = changes
+                .iter()
+                .filter(|c| !own || c.kind == ChangeKind::DirAdded)
+                .cloned()
+                .collect();
+            if !wanted.is_empty() {
+                let _ = tx.send((account.clone(), own, wanted));
+            }
+        }));
+    std::thread::Builder::new()
+        .name("fuse-invalidate".into())
+        .spawn(move || {
+            let entry = |parent: u64, name: &str| {
+                let _ = notifier.inval_entry(INodeNo(parent), OsStr::new(name));
+            };
+            for (account, own, changes) in rx {
+                for c in changes {
+                    match c.kind {
+                        ChangeKind::Written => {
+                            let _ = notifier.inval_inode(INodeNo(c.ino), 0, 0);
+                        }
+                        ChangeKind::Removed => {
+                            let _ = notifier.inval_inode(INodeNo(c.ino), 0, 0);
+                            if let Ok(Some((parent, name))) = fs.key_location(&account, &c.key) {
+                                entry(parent, &name);
+                            }
+                        }
+                        ChangeKind::DirAdded => {
+                            let parent = fs.dir_location(&account, &c.key).ok().flatten();
+                            let hidden =
+                                fs.names_hidden_by_dir(&account, &c.key).unwrap_or_default();
+                            if let Some((parent, name)) = parent {
+                                if !own {
+                                    entry(parent, &name);
+                                }
+                                hidden.iter().for_each(|n| entry(parent, n));
+                            }
+                        }
+                        ChangeKind::DirRemoved | ChangeKind::AccountRemoved => {
+                            if let Ok(Some((parent, name))) = fs.dir_location(&account, &c.key) {
+                                entry(parent, &name);
+                            }
+                        }
+                    }
+                }
+            }
+        })?;
+    Ok(())
 }
 
 fn errno(e: &Error) -> Errno {
@@ -124,14 +200,6 @@ fn kind(k: FileKind) -> FileType {
     }
 }
 
-/// Runs a request body; a panic in it becomes EIO (the dropped reply sends it) instead of
-/// killing the worker thread and hanging the mount.
-fn guarded(op: &'static str, body: impl FnOnce()) {
-    if catch_unwind(AssertUnwindSafe(body)).is_err() {
-        tracing::error!(op, "request handler panicked; replied EIO");
-    }
-}
-
 fn reply_entry(reply: ReplyEntry, r: Result<Attr, Error>) {
     match r {
         Ok(a) => reply.entry(&TTL, &file_attr(&a), Generation(0)),
@@ -156,17 +224,17 @@ impl Filesystem for FuseAdapter {
     }
 
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
-        guarded("lookup", || {
+        self.guarded("lookup", || {
             reply_entry(reply, self.fs.lookup(parent.0, name.as_bytes()))
         });
     }
 
     fn forget(&self, _req: &Request, ino: INodeNo, nlookup: u64) {
-        guarded("forget", || self.fs.forget(ino.0, nlookup));
+        self.guarded("forget", || self.fs.forget(ino.0, nlookup));
     }
 
     fn getattr(&self, _req: &Request, ino: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
-        guarded("getattr", || match self.fs.getattr(ino.0) {
+        self.guarded("getattr", || match self.fs.getattr(ino.0) {
             Ok(a) => reply.attr(&TTL, &file_attr(&a)),
             Err(e) => reply.error(errno(&e)),
         });
@@ -190,7 +258,7 @@ impl Filesystem for FuseAdapter {
         _flags: Option<fuser::BsdFileFlags>,
         reply: ReplyAttr,
     ) {
-        guarded("setattr", || {
+        self.guarded("setattr", || {
             let set = SetAttr {
                 size,
                 mtime_ns: mtime.map(ns_of),
@@ -217,7 +285,7 @@ impl Filesystem for FuseAdapter {
     ) {
         // Regular files normally come through `create`; `mknod` of one makes an empty key.
         // Devices, FIFOs and sockets are not state.
-        guarded("mknod", || {
+        self.guarded("mknod", || {
             if mode & libc::S_IFMT != libc::S_IFREG {
                 return reply.error(Errno::EPERM);
             }
@@ -244,19 +312,19 @@ impl Filesystem for FuseAdapter {
         _umask: u32,
         reply: ReplyEntry,
     ) {
-        guarded("mkdir", || {
+        self.guarded("mkdir", || {
             reply_entry(reply, self.fs.mkdir(&self.ctx, parent.0, name.as_bytes()))
         });
     }
 
     fn unlink(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
-        guarded("unlink", || {
+        self.guarded("unlink", || {
             reply_empty(reply, self.fs.unlink(&self.ctx, parent.0, name.as_bytes()))
         });
     }
 
     fn rmdir(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
-        guarded("rmdir", || {
+        self.guarded("rmdir", || {
             reply_empty(reply, self.fs.rmdir(&self.ctx, parent.0, name.as_bytes()))
         });
     }
@@ -282,7 +350,7 @@ impl Filesystem for FuseAdapter {
         flags: fuser::RenameFlags,
         reply: ReplyEmpty,
     ) {
-        guarded("rename", || {
+        self.guarded("rename", || {
             let flags = RenameFlags {
                 noreplace: flags.contains(fuser::RenameFlags::RENAME_NOREPLACE),
                 exchange: flags.contains(fuser::RenameFlags::RENAME_EXCHANGE)
@@ -312,7 +380,7 @@ impl Filesystem for FuseAdapter {
     }
 
     fn open(&self, _req: &Request, ino: INodeNo, flags: fuser::OpenFlags, reply: ReplyOpen) {
-        guarded("open", || {
+        self.guarded("open", || {
             match self
                 .fs
                 .open(&self.ctx, ino.0, OpenFlags::from_linux(flags.0 as u32))
@@ -334,7 +402,7 @@ impl Filesystem for FuseAdapter {
         _lock_owner: Option<LockOwner>,
         reply: ReplyData,
     ) {
-        guarded("read", || match self.fs.read(fh.0, offset, size) {
+        self.guarded("read", || match self.fs.read(fh.0, offset, size) {
             Ok(data) => reply.data(&data),
             Err(e) => reply.error(errno(&e)),
         });
@@ -352,7 +420,7 @@ impl Filesystem for FuseAdapter {
         _lock_owner: Option<LockOwner>,
         reply: ReplyWrite,
     ) {
-        guarded("write", || match self.fs.write(fh.0, offset, data) {
+        self.guarded("write", || match self.fs.write(fh.0, offset, data) {
             Ok(n) => reply.written(n),
             Err(e) => reply.error(errno(&e)),
         });
@@ -366,7 +434,7 @@ impl Filesystem for FuseAdapter {
         _lock_owner: LockOwner,
         reply: ReplyEmpty,
     ) {
-        guarded("flush", || reply_empty(reply, self.fs.flush(fh.0)));
+        self.guarded("flush", || reply_empty(reply, self.fs.flush(fh.0)));
     }
 
     fn release(
@@ -379,7 +447,7 @@ impl Filesystem for FuseAdapter {
         _flush: bool,
         reply: ReplyEmpty,
     ) {
-        guarded("release", || reply_empty(reply, self.fs.release(fh.0)));
+        self.guarded("release", || reply_empty(reply, self.fs.release(fh.0)));
     }
 
     fn fsync(
@@ -390,11 +458,11 @@ impl Filesystem for FuseAdapter {
         _datasync: bool,
         reply: ReplyEmpty,
     ) {
-        guarded("fsync", || reply_empty(reply, self.fs.fsync(fh.0)));
+        self.guarded("fsync", || reply_empty(reply, self.fs.fsync(fh.0)));
     }
 
     fn opendir(&self, _req: &Request, ino: INodeNo, _flags: fuser::OpenFlags, reply: ReplyOpen) {
-        guarded("opendir", || match self.fs.opendir(ino.0) {
+        self.guarded("opendir", || match self.fs.opendir(ino.0) {
             Ok(dh) => reply.opened(FileHandle(dh), FopenFlags::empty()),
             Err(e) => reply.error(errno(&e)),
         });
@@ -408,7 +476,7 @@ impl Filesystem for FuseAdapter {
         offset: u64,
         mut reply: ReplyDirectory,
     ) {
-        guarded("readdir", || {
+        self.guarded("readdir", || {
             let r = self.fs.readdir(fh.0, offset, |e| {
                 !reply.add(INodeNo(e.ino), e.next_offset, kind(e.kind), &e.name)
             });
@@ -427,7 +495,7 @@ impl Filesystem for FuseAdapter {
         _flags: fuser::OpenFlags,
         reply: ReplyEmpty,
     ) {
-        guarded("releasedir", || {
+        self.guarded("releasedir", || {
             self.fs.releasedir(fh.0);
             reply.ok();
         });
@@ -441,11 +509,11 @@ impl Filesystem for FuseAdapter {
         _datasync: bool,
         reply: ReplyEmpty,
     ) {
-        guarded("fsyncdir", || reply_empty(reply, self.fs.sync_all()));
+        self.guarded("fsyncdir", || reply_empty(reply, self.fs.sync_all()));
     }
 
     fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {
-        guarded("statfs", || {
+        self.guarded("statfs", || {
             let s = self.fs.statfs();
             reply.statfs(
                 s.blocks, s.bfree, s.bavail, s.files, s.ffree, s.bsize, s.namelen, s.bsize,
@@ -497,7 +565,7 @@ impl Filesystem for FuseAdapter {
         flags: i32,
         reply: ReplyCreate,
     ) {
-        guarded("create", || {
+        self.guarded("create", || {
             if mode & libc::S_IFMT != 0 && mode & libc::S_IFMT != libc::S_IFREG {
                 return reply.error(Errno::EPERM);
             }

@@ -467,6 +467,48 @@ impl StateFs {
         out
     }
 
+    /// Where `key` of `account` shows now: (inode of its directory, its file name).
+    pub fn key_location(&self, account: &AccountId, key: &[u8]) -> Result<Option<(u64, String)>> {
+        let dirs = self.dir_set(account)?;
+        let (dir, component) = dirs.locate(key);
+        Ok(self
+            .dir_ino(account, dir)?
+            .map(|ino| (ino, names::encode(component))))
+    }
+
+    /// Where directory `path` of `account` shows: (inode of its parent, its name).
+    pub fn dir_location(&self, account: &AccountId, path: &[u8]) -> Result<Option<(u64, String)>> {
+        match layout::parent_of(path) {
+            None => Ok(Some((ROOT_INO, account.to_string()))),
+            Some(parent) => {
+                let name = names::encode(&path[dir_prefix(parent).len()..]);
+                Ok(self.dir_ino(account, parent)?.map(|ino| (ino, name)))
+            }
+        }
+    }
+
+    /// The names keys below directory `path` had in its parent before the directory existed.
+    pub fn names_hidden_by_dir(&self, account: &AccountId, path: &[u8]) -> Result<Vec<String>> {
+        let parent_prefix = dir_prefix(layout::parent_of(path).unwrap_or_default());
+        let prefix = dir_prefix(path);
+        let mut out = Vec::new();
+        self.store.scan_keys(account, &prefix, &prefix, |k, _| {
+            if k.len() > prefix.len() {
+                out.push(names::encode(&k[parent_prefix.len()..]));
+            }
+            true
+        })?;
+        Ok(out)
+    }
+
+    fn dir_ino(&self, account: &AccountId, dir: &[u8]) -> Result<Option<u64>> {
+        Ok(if dir.is_empty() {
+            self.store.account(account)?.map(|m| m.ino)
+        } else {
+            self.store.dir(account, dir)?.map(|m| m.ino)
+        })
+    }
+
     /// Makes every commit so far durable against power loss.
     pub fn sync_all(&self) -> Result<()> {
         self.store.sync()

@@ -17,7 +17,7 @@ mod txn;
 
 pub use columns::Col;
 pub use records::{now_ns, DirMeta, KeyMeta};
-pub use txn::{Change, Txn};
+pub use txn::{Change, ChangeKind, Txn};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -46,8 +46,37 @@ pub const ROOT_INO: u64 = 1;
 const INO_BLOCK: u64 = 1 << 16;
 const SYS_INO_CEILING: &[u8] = b"ino_ceiling";
 
-/// Called after every commit with what changed (used to drop kernel caches).
-pub type ChangeListener = Box<dyn Fn(&AccountId, &[Change]) + Send + Sync>;
+/// Called after every commit with the account, the committing origin and what changed
+/// (the FUSE adapter uses it to drop kernel caches of what others changed).
+pub type ChangeListener = Box<dyn Fn(&AccountId, u64, &[Change]) + Send + Sync>;
+
+thread_local! {
+    static ORIGIN: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+static NEXT_ORIGIN: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh origin id for a transport (0 means "unknown": the control socket, executions).
+pub fn new_origin() -> u64 {
+    NEXT_ORIGIN.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Runs `f` with commits on this thread attributed to `origin`. Transports wrap each request
+/// so change listeners can tell their own commits (whose effects the kernel already knows)
+/// from everyone else's.
+pub fn with_origin<R>(origin: u64, f: impl FnOnce() -> R) -> R {
+    struct Restore(u64);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ORIGIN.with(|o| o.set(self.0));
+        }
+    }
+    let _restore = Restore(ORIGIN.with(|o| o.replace(origin)));
+    f()
+}
+
+fn current_origin() -> u64 {
+    ORIGIN.with(std::cell::Cell::get)
+}
 
 /// The RocksDB-backed state store.
 pub struct Store {
@@ -281,9 +310,9 @@ impl Store {
         &self.db
     }
 
-    pub(crate) fn notify(&self, account: &AccountId, changes: &[Change]) {
+    pub(crate) fn notify(&self, account: &AccountId, origin: u64, changes: &[Change]) {
         for l in self.listeners.read().iter() {
-            l(account, changes);
+            l(account, origin, changes);
         }
     }
 

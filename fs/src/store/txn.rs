@@ -16,22 +16,41 @@ enum KeyWrite {
     Put { value: Vec<u8>, meta: KeyMeta },
     /// Only the metadata changes (times).
     Touch(KeyMeta),
-    /// The key goes away.
-    Delete,
+    /// The key goes away; `ino` is the inode it had.
+    Delete { ino: u64 },
+}
+
+/// What happened to a key or directory in a commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// A key got a new value or new times.
+    Written,
+    /// A key was removed (or renamed away).
+    Removed,
+    /// An overlay directory was created.
+    DirAdded,
+    /// An overlay directory was removed (or renamed away).
+    DirRemoved,
+    /// The account itself was removed.
+    AccountRemoved,
 }
 
 /// One change a commit made, as reported to change listeners.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
-    /// The key (or directory path) that changed.
+    /// The key or directory path (empty for the account).
     pub key: Vec<u8>,
-    /// Its inode number.
+    /// The inode it had or has (0 when unknown).
     pub ino: u64,
+    /// What happened.
+    pub kind: ChangeKind,
 }
 
 /// A transaction on one account. Dropping it without `commit` discards every write.
 pub struct Txn<'s> {
     store: &'s Store,
+    /// Who commits (see [`super::with_origin`]); reported to change listeners.
+    origin: u64,
     account: AccountId,
     _lock: ArcMutexGuard<RawMutex, ()>,
     /// The account's record as committed; `None` when the account does not exist yet.
@@ -53,6 +72,7 @@ impl<'s> Txn<'s> {
         let account_meta = store.account(&account)?;
         Ok(Txn {
             store,
+            origin: super::current_origin(),
             account,
             _lock: lock,
             account_meta,
@@ -120,7 +140,7 @@ impl<'s> Txn<'s> {
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         match self.keys.get(key) {
             Some(KeyWrite::Put { value, .. }) => Ok(Some(value.clone())),
-            Some(KeyWrite::Delete) => Ok(None),
+            Some(KeyWrite::Delete { .. }) => Ok(None),
             Some(KeyWrite::Touch(_)) | None => self.store.get(&self.account, key),
         }
     }
@@ -129,7 +149,7 @@ impl<'s> Txn<'s> {
     pub fn meta(&self, key: &[u8]) -> Result<Option<KeyMeta>> {
         match self.keys.get(key) {
             Some(KeyWrite::Put { meta, .. } | KeyWrite::Touch(meta)) => Ok(Some(*meta)),
-            Some(KeyWrite::Delete) => Ok(None),
+            Some(KeyWrite::Delete { .. }) => Ok(None),
             None => self.store.meta(&self.account, key),
         }
     }
@@ -180,8 +200,9 @@ impl<'s> Txn<'s> {
     pub fn remove(&mut self, key: &[u8]) -> Result<Option<KeyMeta>> {
         check_key(key)?;
         let old = self.meta(key)?;
-        if old.is_some() {
-            self.keys.insert(key.to_vec(), KeyWrite::Delete);
+        if let Some(m) = old {
+            self.keys
+                .insert(key.to_vec(), KeyWrite::Delete { ino: m.ino });
             self.touch_account = true;
         }
         Ok(old)
@@ -193,7 +214,8 @@ impl<'s> Txn<'s> {
         let mut meta = self.meta(from)?.ok_or(Error::NotFound)?;
         let value = self.get(from)?.ok_or(Error::NotFound)?;
         meta.ctime_ns = now_ns();
-        self.keys.insert(from.to_vec(), KeyWrite::Delete);
+        self.keys
+            .insert(from.to_vec(), KeyWrite::Delete { ino: meta.ino });
         self.keys.insert(to.to_vec(), KeyWrite::Put { value, meta });
         self.touch_account = true;
         Ok(meta)
@@ -281,38 +303,49 @@ impl<'s> Txn<'s> {
         let mut changes = Vec::with_capacity(self.keys.len());
         for (key, w) in &self.keys {
             let row = row_key(acct, key);
-            let ino = match w {
+            let (ino, kind) = match w {
                 KeyWrite::Put { value, meta } => {
                     batch.put_cf(store.cf(Col::State), &row, value);
                     batch.put_cf(store.cf(Col::Meta), &row, meta.encode());
-                    meta.ino
+                    (meta.ino, ChangeKind::Written)
                 }
                 KeyWrite::Touch(meta) => {
                     batch.put_cf(store.cf(Col::Meta), &row, meta.encode());
-                    meta.ino
+                    (meta.ino, ChangeKind::Written)
                 }
-                KeyWrite::Delete => {
+                KeyWrite::Delete { ino } => {
                     batch.delete_cf(store.cf(Col::State), &row);
                     batch.delete_cf(store.cf(Col::Meta), &row);
-                    0
+                    (*ino, ChangeKind::Removed)
                 }
             };
-            changes.push(Change {
-                key: key.clone(),
-                ino,
-            });
+            changes.push(Change { key: key.clone(), ino, kind });
         }
         for (path, d) in &self.dirs {
             let row = row_key(acct, path);
-            match d {
-                Some(meta) => batch.put_cf(store.cf(Col::Dirs), &row, meta.encode()),
-                None => batch.delete_cf(store.cf(Col::Dirs), &row),
-            }
+            let kind = match d {
+                Some(meta) => {
+                    batch.put_cf(store.cf(Col::Dirs), &row, meta.encode());
+                    ChangeKind::DirAdded
+                }
+                None => {
+                    batch.delete_cf(store.cf(Col::Dirs), &row);
+                    ChangeKind::DirRemoved
+                }
+            };
+            let ino = d.map_or(0, |m| m.ino);
+            changes.push(Change { key: path.clone(), ino, kind });
         }
         if let Some(code) = &self.code {
             batch.put_cf(store.cf(Col::Code), acct, code);
         }
         if self.remove_account {
+            let ino = self.account_meta.map_or(0, |m| m.ino);
+            changes.push(Change {
+                key: Vec::new(),
+                ino,
+                kind: ChangeKind::AccountRemoved,
+            });
             batch.delete_cf(store.cf(Col::Accounts), acct);
             batch.delete_cf(store.cf(Col::Code), acct);
             // Nothing of the account may outlive it, even rows written by a crashed version.
@@ -332,7 +365,7 @@ impl<'s> Txn<'s> {
             }
         }
         store.db().write(batch)?;
-        store.notify(&self.account, &changes);
+        store.notify(&self.account, self.origin, &changes);
         Ok(changes)
     }
 }
