@@ -686,3 +686,6 @@ fn not_found_if_bad_name(e: Error) -> Error {
 
 /// Largest value, re-exported for adapters that report limits.
 pub const MAX_FILE_SIZE: u64 = MAX_VALUE_LEN as u64;
+
+#[cfg(test)]
+mod tests;

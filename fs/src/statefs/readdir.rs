@@ -116,8 +116,9 @@ impl StateFs {
             };
             let mut skip = offset;
             self.list(&h, &mut cur, |_| {
+                let take = skip > 0;
                 skip = skip.saturating_sub(1);
-                skip > 0
+                take
             })?;
             if cur.offset < offset {
                 return Ok(()); // past the end
