@@ -17,8 +17,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fuser::{
     Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags,
-    KernelConfig, LockOwner, MountOption, Notifier, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
-    ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request, TimeOrNow, WriteFlags,
+    KernelConfig, LockOwner, MountOption, Notifier, ReplyAttr, ReplyCreate, ReplyData,
+    ReplyDirectory, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request, TimeOrNow,
+    WriteFlags,
 };
 
 use crate::error::Error;
@@ -51,7 +52,11 @@ pub struct MountConfig {
 impl FuseAdapter {
     /// An adapter over `fs`.
     pub fn new(fs: Arc<StateFs>, read_only: bool) -> Self {
-        FuseAdapter { fs, ctx: Ctx { read_only }, origin: store::new_origin() }
+        FuseAdapter {
+            fs,
+            ctx: Ctx { read_only },
+            origin: store::new_origin(),
+        }
     }
 
     /// Mounts at `mountpoint` and serves from background threads until the returned

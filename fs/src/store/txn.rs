@@ -319,7 +319,11 @@ impl<'s> Txn<'s> {
                     (*ino, ChangeKind::Removed)
                 }
             };
-            changes.push(Change { key: key.clone(), ino, kind });
+            changes.push(Change {
+                key: key.clone(),
+                ino,
+                kind,
+            });
         }
         for (path, d) in &self.dirs {
             let row = row_key(acct, path);
@@ -334,7 +338,11 @@ impl<'s> Txn<'s> {
                 }
             };
             let ino = d.map_or(0, |m| m.ino);
-            changes.push(Change { key: path.clone(), ino, kind });
+            changes.push(Change {
+                key: path.clone(),
+                ino,
+                kind,
+            });
         }
         if let Some(code) = &self.code {
             batch.put_cf(store.cf(Col::Code), acct, code);
