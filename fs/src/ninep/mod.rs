@@ -51,6 +51,11 @@ mod rmsg;
 mod tmsg;
 mod wire;
 
+#[cfg(feature = "ninep-server")]
+mod fids;
+#[cfg(feature = "ninep-server")]
+pub mod server;
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod fuzz;
