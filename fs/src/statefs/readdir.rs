@@ -82,7 +82,10 @@ impl StateFs {
             self_ino: ino,
             dirs,
             subdirs,
-            cursor: Mutex::new(Cursor { offset: 0, resume: Vec::new() }),
+            cursor: Mutex::new(Cursor {
+                offset: 0,
+                resume: Vec::new(),
+            }),
         };
         let dh = self.dirs_open.next.fetch_add(1, Ordering::Relaxed) + 1;
         self.dirs_open.map.lock().insert(dh, Arc::new(handle));
@@ -97,15 +100,26 @@ impl StateFs {
         offset: u64,
         mut add: impl FnMut(&DirEntry) -> bool,
     ) -> Result<()> {
-        let h = self.dirs_open.map.lock().get(&dh).cloned().ok_or(Error::BadHandle)?;
+        let h = self
+            .dirs_open
+            .map
+            .lock()
+            .get(&dh)
+            .cloned()
+            .ok_or(Error::BadHandle)?;
         let mut cur = h.cursor.lock();
         if cur.offset != offset {
             // A seek: start over and skip `offset` entries.
-            *cur = Cursor { offset: 0, resume: Vec::new() };
+            *cur = Cursor {
+                offset: 0,
+                resume: Vec::new(),
+            };
+            // Accept exactly `offset` entries, so the cursor lands on the one asked for.
             let mut skip = offset;
             self.list(&h, &mut cur, |_| {
+                let take = skip > 0;
                 skip = skip.saturating_sub(1);
-                skip > 0
+                take
             })?;
             if cur.offset < offset {
                 return Ok(()); // past the end
@@ -119,7 +133,11 @@ impl StateFs {
         self.dirs_open.map.lock().remove(&dh);
     }
 
-    fn subdirs(&self, account: &AccountId, dir: &[u8]) -> Result<(Arc<DirSet>, Vec<(String, u64)>)> {
+    fn subdirs(
+        &self,
+        account: &AccountId,
+        dir: &[u8],
+    ) -> Result<(Arc<DirSet>, Vec<(String, u64)>)> {
         let dirs = self.dir_set(account)?;
         let mut subdirs = Vec::new();
         for path in dirs.children(dir) {
@@ -140,7 +158,12 @@ impl StateFs {
         mut add: impl FnMut(&DirEntry) -> bool,
     ) -> Result<()> {
         let mut emit = |cur: &mut Cursor, ino, kind, name: String| {
-            let e = DirEntry { ino, kind, name, next_offset: cur.offset + 1 };
+            let e = DirEntry {
+                ino,
+                kind,
+                name,
+                next_offset: cur.offset + 1,
+            };
             let ok = add(&e);
             if ok {
                 cur.offset += 1;
@@ -208,7 +231,9 @@ impl StateFs {
     ) -> Result<()> {
         let from = cur.resume.clone();
         self.store.scan_accounts(&from, |name, meta| {
-            let Ok(name) = std::str::from_utf8(name) else { return true };
+            let Ok(name) = std::str::from_utf8(name) else {
+                return true;
+            };
             if !emit(cur, meta.ino, FileKind::Dir, name.to_string()) {
                 return false;
             }
@@ -224,4 +249,49 @@ fn successor(key: &[u8]) -> Vec<u8> {
     s.extend_from_slice(key);
     s.push(0);
     s
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::account::AccountId;
+    use crate::statefs::StateFs;
+    use crate::store::{Store, ROOT_INO};
+
+    fn names(fs: &StateFs, dh: u64, offset: u64, max: usize) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        fs.readdir(dh, offset, |e| {
+            if out.len() == max {
+                return false;
+            }
+            out.push((e.name.clone(), e.next_offset));
+            true
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn readdir_resumes_at_any_earlier_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let mut txn = store.begin(&AccountId::new("a.near").unwrap()).unwrap();
+        for k in ["k1", "k2", "k3", "k4"] {
+            txn.put(k.as_bytes(), Vec::new()).unwrap();
+        }
+        txn.commit().unwrap();
+        let fs = StateFs::new(store, false);
+        let acct = fs.lookup(ROOT_INO, b"a.near").unwrap();
+        let dh = fs.opendir(acct.ino).unwrap();
+        let all = names(&fs, dh, 0, 100);
+        assert_eq!(all.len(), 6);
+        // A seek back (the client kept only part of a batch) continues with the next entry.
+        for (i, (_, next)) in all.iter().enumerate() {
+            let rest = names(&fs, dh, *next, 100);
+            assert_eq!(rest, all[i + 1..], "from offset {next}");
+        }
+        assert_eq!(names(&fs, dh, 1, 1), all[1..2]);
+    }
 }
