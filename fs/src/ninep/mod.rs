@@ -51,6 +51,13 @@ mod rmsg;
 mod tmsg;
 mod wire;
 
+#[cfg(feature = "ninep-server")]
+pub mod client;
+#[cfg(feature = "ninep-server")]
+mod fids;
+#[cfg(feature = "ninep-server")]
+pub mod server;
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod fuzz;
@@ -60,6 +67,9 @@ mod strategies;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests;
+#[cfg(all(test, feature = "ninep-server"))]
+#[allow(clippy::unwrap_used)]
+mod server_tests;
 
 pub use codec::{
     decode_reply, decode_request, encode_reply, encode_request, encode_rlerror, encode_rread,

@@ -114,6 +114,7 @@ impl StateFs {
                 offset: 0,
                 resume: Vec::new(),
             };
+            // Accept exactly `offset` entries, so the cursor lands on the one asked for.
             let mut skip = offset;
             self.list(&h, &mut cur, |_| {
                 let take = skip > 0;
@@ -248,4 +249,49 @@ fn successor(key: &[u8]) -> Vec<u8> {
     s.extend_from_slice(key);
     s.push(0);
     s
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::account::AccountId;
+    use crate::statefs::StateFs;
+    use crate::store::{Store, ROOT_INO};
+
+    fn names(fs: &StateFs, dh: u64, offset: u64, max: usize) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        fs.readdir(dh, offset, |e| {
+            if out.len() == max {
+                return false;
+            }
+            out.push((e.name.clone(), e.next_offset));
+            true
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn readdir_resumes_at_any_earlier_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let mut txn = store.begin(&AccountId::new("a.near").unwrap()).unwrap();
+        for k in ["k1", "k2", "k3", "k4"] {
+            txn.put(k.as_bytes(), Vec::new()).unwrap();
+        }
+        txn.commit().unwrap();
+        let fs = StateFs::new(store, false);
+        let acct = fs.lookup(ROOT_INO, b"a.near").unwrap();
+        let dh = fs.opendir(acct.ino).unwrap();
+        let all = names(&fs, dh, 0, 100);
+        assert_eq!(all.len(), 6);
+        // A seek back (the client kept only part of a batch) continues with the next entry.
+        for (i, (_, next)) in all.iter().enumerate() {
+            let rest = names(&fs, dh, *next, 100);
+            assert_eq!(rest, all[i + 1..], "from offset {next}");
+        }
+        assert_eq!(names(&fs, dh, 1, 1), all[1..2]);
+    }
 }
