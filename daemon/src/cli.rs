@@ -31,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// Mount the state at MOUNTPOINT and serve it until SIGINT/SIGTERM or unmount
     Mount(MountArgs),
+    /// Serve the state over 9P2000.L without a FUSE mount, until SIGINT/SIGTERM
+    Serve(ServeArgs),
     /// Unmount a state mount
     Umount {
         /// The mount point
@@ -55,6 +57,32 @@ pub struct MountArgs {
     /// FUSE worker threads [default: one per core, at most 4]
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    /// 9P listeners besides the mount
+    pub ninep: NinepArgs,
+}
+
+/// `outlayerd serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    /// Where to listen (default: the 9P socket in the runtime directory)
+    pub ninep: NinepArgs,
+}
+
+/// 9P2000.L listeners.
+#[derive(Debug, Args, Clone, Default)]
+pub struct NinepArgs {
+    /// Serve 9P on this Unix socket (created mode 0600: its permissions are the access
+    /// control) [serve's default: $XDG_RUNTIME_DIR/outlayer/9p.sock]
+    #[arg(long = "9p-socket", value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// Serve 9P on this TCP address (loopback only, e.g. 127.0.0.1:5640)
+    #[arg(long = "9p-listen", value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Attach read-only whatever the aname says
+    #[arg(long = "9p-read-only")]
+    pub read_only: bool,
 }
 
 /// `outlayerd state …`.

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod control;
 pub mod mount;
+pub mod ninep;
 pub mod state_ops;
 
 use std::io::Write;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> ExitCode {
         .unwrap_or_else(config::default_data_dir);
     let result = match &cli.command {
         Command::Mount(args) => mount::run(&data_dir, args).map_err(from_anyhow),
+        Command::Serve(args) => mount::serve(&data_dir, args).map_err(from_anyhow),
         Command::Umount { mountpoint } => mount::umount(mountpoint).map_err(from_anyhow),
         Command::State(cmd) => state(&data_dir, cmd),
     };

@@ -14,9 +14,29 @@ use outlayer_fs::fuse::{FuseAdapter, MountConfig};
 use outlayer_fs::statefs::StateFs;
 use outlayer_fs::store::Store;
 
-use crate::cli::MountArgs;
+use crate::cli::{MountArgs, ServeArgs};
 use crate::control::ControlServer;
+use crate::ninep::Listeners;
 use crate::{config, UsageError};
+
+/// `outlayerd serve`: the daemon without a mount, serving 9P until a signal.
+pub fn serve(data_dir: &Path, args: &ServeArgs) -> anyhow::Result<()> {
+    let mut ninep = args.ninep.clone();
+    if ninep.socket.is_none() && ninep.listen.is_none() {
+        ninep.socket = Some(config::default_runtime_dir().join("9p.sock"));
+    }
+    let signals = shutdown_signals();
+    signals.thread_block().context("blocking signals")?;
+    let store = Arc::new(Store::open(data_dir)?);
+    let _control = ControlServer::start(&config::control_socket(data_dir), store.clone())?;
+    let fs = Arc::new(StateFs::new(store.clone(), false));
+    let listeners = Listeners::start(fs, &ninep)?;
+    tracing::info!(data_dir = %data_dir.display(), "serving");
+    while wait_signal(&signals, Duration::from_secs(1)).is_none() {}
+    drop(listeners);
+    store.sync()?;
+    Ok(())
+}
 
 /// Runs the daemon with a FUSE mount until a signal or an unmount ends it.
 pub fn run(data_dir: &Path, args: &MountArgs) -> anyhow::Result<()> {
@@ -43,6 +63,7 @@ pub fn run(data_dir: &Path, args: &MountArgs) -> anyhow::Result<()> {
     let store = Arc::new(Store::open(data_dir)?);
     let _control = ControlServer::start(&config::control_socket(data_dir), store.clone())?;
     let fs = Arc::new(StateFs::new(store.clone(), args.read_only));
+    let listeners = Listeners::start(fs.clone(), &args.ninep)?;
     let cfg = MountConfig {
         read_only: args.read_only,
         allow_other: args.allow_other,
@@ -68,6 +89,7 @@ pub fn run(data_dir: &Path, args: &MountArgs) -> anyhow::Result<()> {
     } else {
         session.umount_and_join().context("unmounting")?;
     }
+    drop(listeners);
     store.sync()?;
     Ok(())
 }
