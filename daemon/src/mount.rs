@@ -117,8 +117,8 @@ fn shutdown_signals() -> SigSet {
 
 fn wait_signal(set: &SigSet, timeout: Duration) -> Option<i32> {
     let ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: timeout.as_nanos() as libc::c_long,
+        tv_sec: timeout.as_secs() as libc::time_t,
+        tv_nsec: timeout.subsec_nanos() as libc::c_long,
     };
     // SAFETY: `set` is a valid sigset, the info pointer may be null and `ts` lives on the
     // stack for the duration of the call.
