@@ -75,13 +75,13 @@ pub struct ServeArgs {
 pub struct NinepArgs {
     /// Serve 9P on this Unix socket (created mode 0600: its permissions are the access
     /// control) [serve's default: $XDG_RUNTIME_DIR/outlayer/9p.sock]
-    #[arg(long = "9p-socket", value_name = "PATH")]
+    #[arg(long = "9p-socket", id = "ninep_socket", value_name = "PATH")]
     pub socket: Option<PathBuf>,
     /// Serve 9P on this TCP address (loopback only, e.g. 127.0.0.1:5640)
-    #[arg(long = "9p-listen", value_name = "ADDR")]
+    #[arg(long = "9p-listen", id = "ninep_listen", value_name = "ADDR")]
     pub listen: Option<std::net::SocketAddr>,
     /// Attach read-only whatever the aname says
-    #[arg(long = "9p-read-only")]
+    #[arg(long = "9p-read-only", id = "ninep_read_only")]
     pub read_only: bool,
 }
 

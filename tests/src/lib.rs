@@ -1,1 +1,386 @@
-//! Test fixtures.
+//! Test fixtures: a real `outlayerd` daemon on a real FUSE mount, and the CLI beside it.
+//!
+//! Every [`TestDaemon`] gets its own temporary data directory and mountpoint, so tests run
+//! in parallel threads. Dropping one always leaves no mount behind (SIGTERM, then a lazy
+//! `fusermount3 -u -z` if the daemon did not unmount), so a failed test cannot poison the
+//! machine or the next run.
+
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::ffi::OsStr;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+
+/// How long a mount may take to appear, or a daemon to exit after SIGTERM.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The `outlayerd` binary: `$OUTLAYERD_BIN`, else next to the test executable's `deps/`.
+pub fn outlayerd_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("OUTLAYERD_BIN") {
+        let p = PathBuf::from(p);
+        assert!(p.is_file(), "$OUTLAYERD_BIN={} is not a file", p.display());
+        return p;
+    }
+    let exe = std::env::current_exe().expect("current_exe");
+    // <target>/debug/deps/<test>-<hash> → <target>/debug/outlayerd
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("outlayerd"))
+        .expect("test executable has no grandparent directory");
+    assert!(
+        bin.is_file(),
+        "outlayerd binary not found at {}: build it first (`cargo test --workspace` or \
+         `cargo build -p outlayerd`) or set $OUTLAYERD_BIN",
+        bin.display()
+    );
+    bin
+}
+
+/// Fails the test with a clear message when a tool the test needs is not installed.
+pub fn require_tool(tool: &str) {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(tool).is_file()));
+    assert!(
+        found,
+        "required tool `{tool}` is not installed (the CI setup installs fuse3, sqlite3, git, \
+         rsync and bindfs); this test does not skip"
+    );
+}
+
+/// Runs `outlayerd --data-dir <data_dir> ARGS…` and returns what it did.
+pub fn cli<S: AsRef<OsStr>>(data_dir: &Path, args: &[S]) -> Output {
+    Command::new(outlayerd_bin())
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("OUTLAYER_DATA_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .expect("running outlayerd")
+}
+
+/// Like [`cli`], asserting success, returning stdout.
+pub fn cli_ok<S: AsRef<OsStr>>(data_dir: &Path, args: &[S]) -> Vec<u8> {
+    let out = cli(data_dir, args);
+    assert!(
+        out.status.success(),
+        "outlayerd {:?} failed ({}): {}",
+        args.iter()
+            .map(|a| a.as_ref().to_owned())
+            .collect::<Vec<_>>(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Reads `key` of `account` through the running daemon's control socket, in-process.
+///
+/// Spawning `outlayerd state get` instead would fork: the child's copy of every open
+/// descriptor is closed at exec, and each close of a FUSE file is a FLUSH, which commits
+/// that file's buffered writes. Tests of "not visible before close" must not fork.
+pub fn control_get(data_dir: &Path, account: &str, key: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    use outlayerd::control::{client::ControlClient, protocol::Request};
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let sock = data_dir.join("control.sock");
+    let mut c =
+        ControlClient::connect(&sock).unwrap_or_else(|| panic!("no daemon on {}", sock.display()));
+    let req = Request::StateGet {
+        account: account.into(),
+        key: b64.encode(key),
+    };
+    match c.call(&req, &mut |_| {}) {
+        Ok(v) => Some(b64.decode(v.as_str().expect("base64 string")).unwrap()),
+        Err(e) if e.kind == "not_found" => None,
+        Err(e) => panic!("control get failed: {e:?}"),
+    }
+}
+
+/// True when `path` is the root of a mount (its device differs from its parent's).
+pub fn is_mount_point(path: &Path) -> bool {
+    match (std::fs::metadata(path), std::fs::metadata(path.join(".."))) {
+        (Ok(me), Ok(parent)) => me.dev() != parent.dev(),
+        // ENOTCONN: a dead FUSE daemon's mount is still a mount.
+        (Err(e), _) => e.raw_os_error() == Some(libc::ENOTCONN),
+        _ => false,
+    }
+}
+
+/// Detaches whatever is mounted at `mnt` (lazily, so a busy mount cannot block).
+pub fn force_unmount(mnt: &Path) {
+    let _ = Command::new("fusermount3")
+        .arg("-u")
+        .arg("-z")
+        .arg(mnt)
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// A running daemon with its mount, on a private data directory.
+pub struct TestDaemon {
+    /// The data directory (RocksDB store, control socket).
+    pub data_dir: PathBuf,
+    /// The mountpoint.
+    pub mnt: PathBuf,
+    child: Option<Child>,
+    log: PathBuf,
+    mount_args: Vec<String>,
+    // Last: removed after the mount is gone (Drop unmounts first).
+    _tmp: tempfile::TempDir,
+}
+
+impl TestDaemon {
+    /// A daemon on a fresh data directory, mounted read-write.
+    pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// A daemon on a fresh data directory with extra `mount` arguments (`--read-only`, …).
+    pub fn start_with(mount_args: &[&str]) -> Self {
+        let tmp = tempfile::Builder::new()
+            .prefix("outlayer-test-")
+            .tempdir()
+            .expect("tempdir");
+        let data_dir = tmp.path().join("data");
+        let mnt = tmp.path().join("mnt");
+        std::fs::create_dir(&mnt).unwrap();
+        let mut d = TestDaemon {
+            data_dir,
+            mnt,
+            child: None,
+            log: tmp.path().join("daemon.log"),
+            mount_args: mount_args.iter().map(|s| s.to_string()).collect(),
+            _tmp: tmp,
+        };
+        d.spawn();
+        d
+    }
+
+    /// A data directory populated before any daemon starts; call [`TestDaemon::spawn`] next.
+    pub fn unstarted() -> Self {
+        let tmp = tempfile::Builder::new()
+            .prefix("outlayer-test-")
+            .tempdir()
+            .expect("tempdir");
+        let mnt = tmp.path().join("mnt");
+        std::fs::create_dir(&mnt).unwrap();
+        TestDaemon {
+            data_dir: tmp.path().join("data"),
+            mnt,
+            child: None,
+            log: tmp.path().join("daemon.log"),
+            mount_args: Vec::new(),
+            _tmp: tmp,
+        }
+    }
+
+    /// Arguments for the next [`TestDaemon::spawn`] (`--read-only`, `--threads N`, …).
+    pub fn set_mount_args(&mut self, args: &[&str]) {
+        self.mount_args = args.iter().map(|s| s.to_string()).collect();
+    }
+
+    /// `<mnt>/<rel>`.
+    pub fn path(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.mnt.join(rel)
+    }
+
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("daemon not running").id()
+    }
+
+    /// What the daemon logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Runs `outlayerd --data-dir <ours> ARGS…` (through the control socket while running).
+    pub fn cli<S: AsRef<OsStr>>(&self, args: &[S]) -> Output {
+        cli(&self.data_dir, args)
+    }
+
+    /// Like [`TestDaemon::cli`], asserting success, returning stdout.
+    pub fn cli_ok<S: AsRef<OsStr>>(&self, args: &[S]) -> Vec<u8> {
+        cli_ok(&self.data_dir, args)
+    }
+
+    /// Starts the daemon (again) and waits until the mount is live.
+    pub fn spawn(&mut self) {
+        assert!(self.child.is_none(), "daemon already running");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
+        let child = Command::new(outlayerd_bin())
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .arg("mount")
+            .arg(&self.mnt)
+            .args(&self.mount_args)
+            .env_remove("OUTLAYER_DATA_DIR")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawning outlayerd mount");
+        self.child = Some(child);
+        let start = Instant::now();
+        loop {
+            if is_mount_point(&self.mnt) {
+                return;
+            }
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                self.child = None;
+                panic!(
+                    "outlayerd mount exited with {status} before mounting:\n{}",
+                    self.log()
+                );
+            }
+            if start.elapsed() > TIMEOUT {
+                panic!(
+                    "{} not mounted after {TIMEOUT:?}:\n{}",
+                    self.mnt.display(),
+                    self.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGTERM, wait, and assert a clean exit (status 0, mount gone).
+    pub fn stop(&mut self) {
+        let mut child = self.child.take().expect("daemon not running");
+        kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+        let status = wait_timeout(&mut child, TIMEOUT).unwrap_or_else(|| {
+            let _ = child.kill();
+            force_unmount(&self.mnt);
+            panic!(
+                "daemon did not exit within {TIMEOUT:?} of SIGTERM:\n{}",
+                self.log()
+            );
+        });
+        assert!(
+            status.success(),
+            "daemon exited with {status} after SIGTERM:\n{}",
+            self.log()
+        );
+        assert!(
+            !is_mount_point(&self.mnt),
+            "mount still present after a clean stop"
+        );
+    }
+
+    /// Stops cleanly and mounts again on the same data directory.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn();
+    }
+
+    /// `kill -9` the daemon and detach its dead mount (`fusermount3 -u -z`).
+    pub fn kill9(&mut self) {
+        let mut child = self.child.take().expect("daemon not running");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        force_unmount(&self.mnt);
+        let start = Instant::now();
+        while is_mount_point(&self.mnt) {
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "stale mount survived fusermount3 -u -z"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Reads RSS of the daemon in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/<pid>/status")
+    }
+}
+
+impl Drop for TestDaemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
+            if wait_timeout(&mut child, Duration::from_secs(10)).is_none() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+        if is_mount_point(&self.mnt) {
+            force_unmount(&self.mnt);
+        }
+    }
+}
+
+/// Waits for `child` to exit, at most `timeout`.
+pub fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
+    let start = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().ok()? {
+            return Some(s);
+        }
+        if start.elapsed() > timeout {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The errno of an `io::Error` (panics with the error when it has none).
+pub fn errno(e: &std::io::Error) -> i32 {
+    e.raw_os_error()
+        .unwrap_or_else(|| panic!("not an OS error: {e}"))
+}
+
+/// Asserts `r` failed with `expected` errno.
+#[track_caller]
+pub fn assert_errno<T: std::fmt::Debug>(r: std::io::Result<T>, expected: i32) {
+    match r {
+        Ok(v) => panic!(
+            "expected {} but the call succeeded with {v:?}",
+            std::io::Error::from_raw_os_error(expected)
+        ),
+        Err(e) => assert_eq!(
+            errno(&e),
+            expected,
+            "expected {} got {e}",
+            std::io::Error::from_raw_os_error(expected)
+        ),
+    }
+}
+
+/// Sorted names in a directory (std's `read_dir` skips `.` and `..`).
+pub fn list(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read_dir {}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+/// `state ls` output of an account, sorted.
+pub fn state_ls(data_dir: &Path, account: &str) -> Vec<String> {
+    let out = cli_ok(data_dir, &["state", "ls", account]);
+    let mut v: Vec<String> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    v.sort();
+    v
+}

@@ -61,15 +61,15 @@ pub mod server;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod fuzz;
+#[cfg(all(test, feature = "ninep-server"))]
+#[allow(clippy::unwrap_used)]
+mod server_tests;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod strategies;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests;
-#[cfg(all(test, feature = "ninep-server"))]
-#[allow(clippy::unwrap_used)]
-mod server_tests;
 
 pub use codec::{
     decode_reply, decode_request, encode_reply, encode_request, encode_rlerror, encode_rread,

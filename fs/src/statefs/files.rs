@@ -286,6 +286,7 @@ impl StateFs {
             return Err(Error::NotFound);
         }
         txn.put(&key, Vec::new())?;
+        txn.touch_dir(&dir);
         txn.commit()?;
         let meta = self.store.meta(&account, &key)?.ok_or(Error::NotFound)?;
         let attr = self.file_attr(meta, &None);

@@ -207,6 +207,7 @@ impl StateFs {
                     meta.mtime_ns = mtime;
                     meta.ctime_ns = now_ns();
                     txn.put_dir(path, Some(meta))?;
+                    txn.touch_none();
                     txn.commit()?;
                 }
             }
@@ -269,6 +270,7 @@ impl StateFs {
             return Err(Error::NotFound);
         }
         let meta = txn.put_dir(&path, None)?;
+        txn.touch_dir(dir);
         txn.commit()?;
         self.forget_dirs(account);
         Ok((
@@ -300,6 +302,7 @@ impl StateFs {
                     return Err(Error::NotEmpty);
                 }
                 txn.remove_dir(&path);
+                txn.touch_dir(layout::parent_of(&path).unwrap_or_default());
                 txn.commit()?;
                 self.forget_dirs(&account);
                 Ok(())
@@ -317,8 +320,10 @@ impl StateFs {
             return Err(Error::IsDir);
         };
         self.files.detach(&self.store, attr.ino)?;
+        let dirs = self.dir_set(&account)?;
         let mut txn = self.store.begin(&account)?;
         txn.remove(&key)?;
+        txn.touch_dir(dirs.locate(&key).0);
         txn.commit()?;
         Ok(())
     }
@@ -373,6 +378,8 @@ impl StateFs {
                 }
                 let mut txn = self.store.begin(&account)?;
                 txn.rename_key(&key, &to_key)?;
+                txn.touch_dir(dirs.locate(&key).0);
+                txn.touch_dir(&to_dir);
                 txn.commit()?;
                 self.files.moved(src_attr.ino, &to_key);
                 self.nodes.moved_file(src_attr.ino, &account, &to_key);
@@ -435,6 +442,8 @@ impl StateFs {
             txn.remove_dir(d);
             txn.put_dir(&[&to[..], &d[from.len()..]].concat(), meta)?;
         }
+        txn.touch_dir(layout::parent_of(from).unwrap_or_default());
+        txn.touch_dir(to_dir);
         txn.commit()?;
         self.forget_dirs(account);
         for (k, ino) in &moved_keys {

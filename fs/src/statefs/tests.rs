@@ -277,3 +277,33 @@ fn read_only_refuses_changes() {
         libc::EROFS
     );
 }
+
+#[test]
+fn a_directory_mtime_moves_with_its_own_entries_only() {
+    let f = fixture();
+    let acct = f.account("a.near");
+    let d = f.fs.mkdir(&f.ctx, acct, b"d").unwrap().ino;
+    let set = SetAttr {
+        mtime_ns: Some(1_000_000_000),
+        ..SetAttr::default()
+    };
+    f.fs.setattr(&f.ctx, acct, &set, None).unwrap();
+    f.fs.setattr(&f.ctx, d, &set, None).unwrap();
+    assert_eq!(
+        f.fs.getattr(acct).unwrap().mtime_ns,
+        1_000_000_000,
+        "utimes of d leaves a.near"
+    );
+    f.write_file(d, "inner", b"x");
+    assert_eq!(
+        f.fs.getattr(acct).unwrap().mtime_ns,
+        1_000_000_000,
+        "a file in d leaves a.near"
+    );
+    assert!(
+        f.fs.getattr(d).unwrap().mtime_ns > 1_000_000_000,
+        "but moves d"
+    );
+    f.write_file(acct, "top", b"x");
+    assert!(f.fs.getattr(acct).unwrap().mtime_ns > 1_000_000_000);
+}

@@ -58,6 +58,10 @@ pub struct Txn<'s> {
     create_account: bool,
     remove_account: bool,
     touch_account: bool,
+    /// Directories whose entries changed, as named by the caller (see [`Txn::touch_dir`]);
+    /// `None` until the caller names one, in which case any new or removed key touches
+    /// the account itself.
+    touched_dirs: Option<std::collections::BTreeSet<Vec<u8>>>,
     keys: BTreeMap<Vec<u8>, KeyWrite>,
     dirs: BTreeMap<Vec<u8>, Option<DirMeta>>,
     code: Option<Vec<u8>>,
@@ -79,6 +83,7 @@ impl<'s> Txn<'s> {
             create_account: false,
             remove_account: false,
             touch_account: false,
+            touched_dirs: None,
             keys: BTreeMap::new(),
             dirs: BTreeMap::new(),
             code: None,
@@ -229,6 +234,20 @@ impl<'s> Txn<'s> {
         }
     }
 
+    /// Names the directory (`b""` = the account) whose entries this transaction changes, so
+    /// its mtime moves, and only its: without this call, any key created or removed counts
+    /// as a change of the account directory.
+    pub fn touch_dir(&mut self, path: &[u8]) {
+        self.touched_dirs
+            .get_or_insert_with(Default::default)
+            .insert(path.to_vec());
+    }
+
+    /// Declares that no directory's entries change (a `utimes` on a directory).
+    pub fn touch_none(&mut self) {
+        self.touched_dirs.get_or_insert_with(Default::default);
+    }
+
     /// Records the overlay directory `path` with `meta` (a fresh inode when `None`).
     pub fn put_dir(&mut self, path: &[u8], meta: Option<DirMeta>) -> Result<DirMeta> {
         check_key(path)?;
@@ -347,6 +366,20 @@ impl<'s> Txn<'s> {
         if let Some(code) = &self.code {
             batch.put_cf(store.cf(Col::Code), acct, code);
         }
+        let now = now_ns();
+        let mut touch_account = self.touch_account;
+        if let Some(dirs) = self.touched_dirs.take() {
+            touch_account = false;
+            for path in dirs {
+                if path.is_empty() {
+                    touch_account = true;
+                } else if let Some(mut meta) = self.dir(&path)? {
+                    meta.mtime_ns = now;
+                    meta.ctime_ns = now;
+                    batch.put_cf(store.cf(Col::Dirs), row_key(acct, &path), meta.encode());
+                }
+            }
+        }
         if self.remove_account {
             let ino = self.account_meta.map_or(0, |m| m.ino);
             changes.push(Change {
@@ -364,10 +397,10 @@ impl<'s> Txn<'s> {
                 }
             }
         } else if let Some(mut meta) = self.account_meta {
-            if self.touch_account || self.create_account {
-                if self.touch_account {
-                    meta.mtime_ns = now_ns();
-                    meta.ctime_ns = meta.mtime_ns;
+            if touch_account || self.create_account {
+                if touch_account {
+                    meta.mtime_ns = now;
+                    meta.ctime_ns = now;
                 }
                 batch.put_cf(store.cf(Col::Accounts), acct, meta.encode());
             }
