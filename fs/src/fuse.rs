@@ -212,6 +212,15 @@ fn reply_entry(reply: ReplyEntry, r: Result<Attr, Error>) {
     }
 }
 
+/// Page-cache contents are not kept across opens (no `FOPEN_KEEP_CACHE`): each open reads
+/// what is committed now.
+fn reply_open(reply: ReplyOpen, r: Result<u64, Error>) {
+    match r {
+        Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::empty()),
+        Err(e) => reply.error(errno(&e)),
+    }
+}
+
 fn reply_empty(reply: ReplyEmpty, r: Result<(), Error>) {
     match r {
         Ok(()) => reply.ok(),
@@ -386,13 +395,8 @@ impl Filesystem for FuseAdapter {
 
     fn open(&self, _req: &Request, ino: INodeNo, flags: fuser::OpenFlags, reply: ReplyOpen) {
         self.guarded("open", || {
-            match self
-                .fs
-                .open(&self.ctx, ino.0, OpenFlags::from_linux(flags.0 as u32))
-            {
-                Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::empty()),
-                Err(e) => reply.error(errno(&e)),
-            }
+            let flags = OpenFlags::from_linux(flags.0 as u32);
+            reply_open(reply, self.fs.open(&self.ctx, ino.0, flags));
         });
     }
 
@@ -467,10 +471,7 @@ impl Filesystem for FuseAdapter {
     }
 
     fn opendir(&self, _req: &Request, ino: INodeNo, _flags: fuser::OpenFlags, reply: ReplyOpen) {
-        self.guarded("opendir", || match self.fs.opendir(ino.0) {
-            Ok(dh) => reply.opened(FileHandle(dh), FopenFlags::empty()),
-            Err(e) => reply.error(errno(&e)),
-        });
+        self.guarded("opendir", || reply_open(reply, self.fs.opendir(ino.0)));
     }
 
     fn readdir(
