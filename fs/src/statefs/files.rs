@@ -53,6 +53,8 @@ struct OpenState {
     /// Unlinked or replaced while open: the buffer is all that is left, and never committed.
     orphan: Option<KeyMeta>,
     handles: usize,
+    /// Bumped at every commit through this file, so read snapshots know they are stale.
+    generation: u64,
 }
 
 struct OpenFile {
@@ -63,6 +65,10 @@ struct OpenFile {
 struct Handle {
     file: Arc<OpenFile>,
     flags: OpenFlags,
+    /// The committed value as this handle first read it (close-to-open allows an open
+    /// handle a snapshot), and the file generation it belongs to. Without it every 128 KiB
+    /// read of a 4 MiB value would fetch the whole value again.
+    snapshot: Mutex<Option<(u64, Arc<Vec<u8>>)>>,
 }
 
 /// Every open file and handle of a `StateFs`.
@@ -101,6 +107,7 @@ impl OpenFiles {
                         dirty: false,
                         orphan: None,
                         handles: 0,
+                        generation: 0,
                     }),
                 })
             })
@@ -114,9 +121,14 @@ impl OpenFiles {
             }
         }
         let fh = self.next_fh.fetch_add(1, Ordering::Relaxed) + 1;
-        self.handles
-            .write()
-            .insert(fh, Arc::new(Handle { file, flags }));
+        self.handles.write().insert(
+            fh,
+            Arc::new(Handle {
+                file,
+                flags,
+                snapshot: Mutex::new(None),
+            }),
+        );
         fh
     }
 
@@ -227,6 +239,7 @@ fn commit(store: &Store, ino: u64, st: &mut OpenState) -> Result<()> {
     tracing::trace!(ino, len = data.len(), "committed file");
     st.data = None;
     st.dirty = false;
+    st.generation += 1;
     Ok(())
 }
 
@@ -313,10 +326,16 @@ impl StateFs {
         if let Some(d) = &st.data {
             return Ok(slice(d));
         }
-        Ok(self
-            .store
-            .with_value(&st.account, &st.key, slice)?
-            .unwrap_or_default())
+        let mut snap = h.snapshot.lock();
+        match &*snap {
+            Some((generation, value)) if *generation == st.generation => Ok(slice(value)),
+            _ => {
+                let value = Arc::new(self.store.get(&st.account, &st.key)?.unwrap_or_default());
+                let out = slice(&value);
+                *snap = Some((st.generation, value));
+                Ok(out)
+            }
+        }
     }
 
     /// Writes `data` at `offset` (at the end for append handles) into the file's buffer.

@@ -307,3 +307,22 @@ fn a_directory_mtime_moves_with_its_own_entries_only() {
     f.write_file(acct, "top", b"x");
     assert!(f.fs.getattr(acct).unwrap().mtime_ns > 1_000_000_000);
 }
+
+#[test]
+fn a_read_snapshot_follows_commits_through_the_same_file() {
+    let f = fixture();
+    let acct = f.account("a.near");
+    let ino = f.write_file(acct, "k", b"one");
+    let reader = f.fs.open(&f.ctx, ino, RW).unwrap();
+    assert_eq!(f.fs.read(reader, 0, 10).unwrap(), b"one");
+    let writer = f.fs.open(&f.ctx, ino, RW).unwrap();
+    f.fs.write(writer, 0, b"two").unwrap();
+    f.fs.flush(writer).unwrap();
+    assert_eq!(
+        f.fs.read(reader, 0, 10).unwrap(),
+        b"two",
+        "a commit here refreshes it"
+    );
+    f.fs.release(writer).unwrap();
+    f.fs.release(reader).unwrap();
+}
