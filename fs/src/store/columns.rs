@@ -16,7 +16,8 @@ pub enum Col {
     Dirs,
     /// Rows: one per account with deployed code. Key: the account id. Content: the wasm.
     Code,
-    /// Rows: store-wide counters. Key: a name (`ino_ceiling`). Content: a LE u64.
+    /// Rows: counters. Key: a name (`ino_ceiling`; `usage/<account>`: the account's NEAR
+    /// storage usage). Content: a LE u64.
     Sys,
 }
 

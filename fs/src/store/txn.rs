@@ -42,6 +42,8 @@ pub struct Txn<'s> {
     keys: BTreeMap<Vec<u8>, KeyWrite>,
     dirs: BTreeMap<Vec<u8>, Option<DirMeta>>,
     code: Option<Vec<u8>>,
+    /// Change of the account's NEAR storage usage made by this transaction (bytes).
+    usage_delta: i64,
 }
 
 impl<'s> Txn<'s> {
@@ -62,6 +64,7 @@ impl<'s> Txn<'s> {
             keys: BTreeMap::new(),
             dirs: BTreeMap::new(),
             code: None,
+            usage_delta: 0,
         })
     }
 
@@ -145,6 +148,10 @@ impl<'s> Txn<'s> {
                 self.store.alloc_ino()?
             }
         };
+        self.usage_delta += match old {
+            Some(m) => value.len() as i64 - m.size as i64,
+            None => record_usage(key, value.len() as u64),
+        };
         let meta = KeyMeta { ino, size: value.len() as u64, mtime_ns: now, ctime_ns: now };
         self.keys.insert(key.to_vec(), KeyWrite::Put { value, meta });
         Ok(old)
@@ -168,7 +175,8 @@ impl<'s> Txn<'s> {
     pub fn remove(&mut self, key: &[u8]) -> Result<Option<KeyMeta>> {
         check_key(key)?;
         let old = self.meta(key)?;
-        if old.is_some() {
+        if let Some(m) = old {
+            self.usage_delta -= record_usage(key, m.size);
             self.keys.insert(key.to_vec(), KeyWrite::Delete);
             self.touch_account = true;
         }
@@ -181,6 +189,10 @@ impl<'s> Txn<'s> {
         let mut meta = self.meta(from)?.ok_or(Error::NotFound)?;
         let value = self.get(from)?.ok_or(Error::NotFound)?;
         meta.ctime_ns = now_ns();
+        if let Some(replaced) = self.meta(to)? {
+            self.usage_delta -= record_usage(to, replaced.size);
+        }
+        self.usage_delta += record_usage(to, meta.size) - record_usage(from, meta.size);
         self.keys.insert(from.to_vec(), KeyWrite::Delete);
         self.keys.insert(to.to_vec(), KeyWrite::Put { value, meta });
         self.touch_account = true;
@@ -227,8 +239,27 @@ impl<'s> Txn<'s> {
         if code.len() > MAX_CODE_LEN {
             return Err(Error::TooBig { limit: MAX_CODE_LEN });
         }
+        let old_len = match &self.code {
+            Some(c) => c.len(),
+            None => self.store.code(&self.account)?.map_or(0, |c| c.len()),
+        };
+        self.usage_delta += code.len() as i64 - old_len as i64;
         self.code = Some(code);
         Ok(())
+    }
+
+    /// The account's NEAR storage usage as this transaction sees it: a 100-byte account
+    /// record, the code, and `key + value + 40` bytes per key (nearcore's
+    /// `num_bytes_account` and `storage_num_extra_bytes_record`). Kept as a counter, so
+    /// this is cheap.
+    pub fn storage_usage(&self) -> Result<u64> {
+        let mut base = self.store.storage_usage(&self.account)?;
+        if base == 0 && !self.remove_account {
+            // Not committed yet: created by this transaction (explicitly or by its first
+            // write), its record counts from now on.
+            base = super::ACCOUNT_RECORD_BYTES;
+        }
+        Ok(base.saturating_add_signed(self.usage_delta))
     }
 
     /// Keys written (not deleted) in this transaction, with their values.
@@ -291,9 +322,14 @@ impl<'s> Txn<'s> {
         if let Some(code) = &self.code {
             batch.put_cf(store.cf(Col::Code), acct, code);
         }
+        if !self.remove_account && (self.usage_delta != 0 || self.create_account) {
+            let usage = self.storage_usage()?;
+            batch.put_cf(store.cf(Col::Sys), super::usage_row(acct), usage.to_le_bytes());
+        }
         if self.remove_account {
             batch.delete_cf(store.cf(Col::Accounts), acct);
             batch.delete_cf(store.cf(Col::Code), acct);
+            batch.delete_cf(store.cf(Col::Sys), super::usage_row(acct));
             // Nothing of the account may outlive it, even rows written by a crashed version.
             for col in [Col::State, Col::Meta, Col::Dirs] {
                 let p = account_prefix(acct);
@@ -316,9 +352,43 @@ impl<'s> Txn<'s> {
     }
 }
 
+/// Storage usage of one record, as nearcore counts it.
+fn record_usage(key: &[u8], value_len: u64) -> i64 {
+    (key.len() as u64 + value_len + super::EXTRA_BYTES_RECORD) as i64
+}
+
 fn check_key(key: &[u8]) -> Result<()> {
     if key.len() > MAX_KEY_LEN {
         return Err(Error::NameTooLong("key longer than NEAR's 2048-byte limit"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod usage_tests {
+    use crate::store::{Store, ACCOUNT_RECORD_BYTES, EXTRA_BYTES_RECORD};
+    use crate::AccountId;
+
+    #[test]
+    fn storage_usage_counter_follows_every_write() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let a = AccountId::new("alice.near").expect("id");
+        assert_eq!(store.storage_usage(&a).expect("usage"), 0);
+        let mut t = store.begin(&a).expect("begin");
+        t.set_code(vec![0; 10]).expect("code");
+        t.put(b"k", b"vv".to_vec()).expect("put");
+        assert_eq!(t.storage_usage().expect("usage"), ACCOUNT_RECORD_BYTES + 10 + 3 + 40);
+        t.commit().expect("commit");
+        let mut t = store.begin(&a).expect("begin");
+        t.put(b"k", b"v".to_vec()).expect("put");
+        t.rename_key(b"k", b"key").expect("rename");
+        t.commit().expect("commit");
+        let want = ACCOUNT_RECORD_BYTES + 10 + 4 + EXTRA_BYTES_RECORD;
+        assert_eq!(store.storage_usage(&a).expect("usage"), want);
+        let mut t = store.begin(&a).expect("begin");
+        t.remove(b"key").expect("remove");
+        t.commit().expect("commit");
+        assert_eq!(store.storage_usage(&a).expect("usage"), ACCOUNT_RECORD_BYTES + 10);
+    }
 }
