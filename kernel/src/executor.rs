@@ -114,6 +114,9 @@ pub struct Executor {
     engine: Engine,
     linker: Linker<HostState<StoreState>>,
     pres: Mutex<HashMap<CodeHash, Pre>>,
+    /// Modules with their code length (for the loading cost), so a warm call never reads
+    /// the code.
+    modules: Mutex<HashMap<CodeHash, (Module, usize)>>,
 }
 
 impl Executor {
@@ -127,6 +130,7 @@ impl Executor {
             engine,
             linker,
             pres: Mutex::new(HashMap::new()),
+            modules: Mutex::new(HashMap::new()),
         })
     }
 
@@ -151,6 +155,33 @@ impl Executor {
         txn.set_code(code.to_vec())?;
         txn.commit()?;
         Ok(())
+    }
+
+    /// The compiled module and code length for `hash`, reading the code only on a miss.
+    fn module(
+        &self,
+        account: &AccountId,
+        hash: &CodeHash,
+    ) -> Result<(Module, usize), (&'static str, String)> {
+        if let Some(m) = self.modules.lock().get(hash) {
+            return Ok(m.clone());
+        }
+        let code = match self.store.code(account) {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                let msg = format!("account {} has no contract deployed", account.as_str());
+                return Err(("CodeDoesNotExist", msg));
+            }
+            Err(e) => return Err(("StorageError", e.to_string())),
+        };
+        let module = self
+            .engine
+            .load(hash, &code)
+            .map_err(|e| ("CompilationError", e.to_string()))?;
+        self.modules
+            .lock()
+            .insert(*hash, (module.clone(), code.len()));
+        Ok((module, code.len()))
     }
 
     fn instance_pre(&self, hash: &CodeHash, module: &Module) -> Result<Pre, String> {
@@ -178,18 +209,19 @@ impl Executor {
             let msg = format!("account {} does not exist", req.account.as_str());
             return Outcome::failure("AccountDoesNotExist", msg, vec![], 0);
         }
-        let code = match self.store.code(&req.account) {
-            Ok(Some(c)) => c,
+        // The code hash is read without the code: the code itself is read only when the
+        // module is in neither cache.
+        let hash = match self.store.code_hash(&req.account) {
+            Ok(Some(h)) => h,
             Ok(None) => {
                 let msg = format!("account {} has no contract deployed", req.account.as_str());
                 return Outcome::failure("CodeDoesNotExist", msg, vec![], 0);
             }
             Err(e) => return Outcome::failure("StorageError", e.to_string(), vec![], 0),
         };
-        let hash = Engine::hash(&code);
-        let module = match self.engine.load(&hash, &code) {
+        let (module, code_len) = match self.module(&req.account, &hash) {
             Ok(m) => m,
-            Err(e) => return Outcome::failure("CompilationError", e.to_string(), vec![], 0),
+            Err((kind, msg)) => return Outcome::failure(kind, msg, vec![], 0),
         };
         match module.get_export(&req.method) {
             Some(ExternType::Func(f)) if f.params().len() == 0 && f.results().len() == 0 => {}
@@ -209,7 +241,7 @@ impl Executor {
         let state = StoreState::new(self.store.clone(), req.account.clone());
         let mut logic = VmLogic::new(state, self.context(req, storage_usage));
         let loading = ext::CONTRACT_LOADING_BASE
-            .saturating_add(ext::CONTRACT_LOADING_BYTES.saturating_mul(code.len() as u64));
+            .saturating_add(ext::CONTRACT_LOADING_BYTES.saturating_mul(code_len as u64));
         if let Err(e) = logic.gas_counter().burn(loading) {
             let burnt = logic.gas_counter().burnt();
             return Outcome::failure(e.kind(), e.message(), vec![], burnt);

@@ -17,7 +17,8 @@ pub enum Col {
     /// Rows: one per account with deployed code. Key: the account id. Content: the wasm.
     Code,
     /// Rows: counters. Key: a name (`ino_ceiling`; `usage/<account>`: the account's NEAR
-    /// storage usage). Content: a LE u64.
+    /// storage usage) or a hash (`code_hash/<account>`: sha256 of its code). Content: a LE u64
+    /// or 32 bytes.
     Sys,
 }
 

@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
+use sha2::Digest;
 use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, Options, ReadOptions, DB};
 
 use crate::account::AccountId;
@@ -49,6 +50,11 @@ pub const ROOT_INO: u64 = 1;
 /// numbers but never reuse one.
 const INO_BLOCK: u64 = 1 << 16;
 const SYS_INO_CEILING: &[u8] = b"ino_ceiling";
+
+/// The `sys` row holding the sha256 of an account's code.
+pub(crate) fn code_hash_row(account: &str) -> Vec<u8> {
+    [b"code_hash/".as_slice(), account.as_bytes()].concat()
+}
 
 /// The `sys` row holding an account's storage-usage counter.
 pub(crate) fn usage_row(account: &str) -> Vec<u8> {
@@ -177,6 +183,18 @@ impl Store {
     /// The deployed contract code of `account`.
     pub fn code(&self, account: &AccountId) -> Result<Option<Vec<u8>>> {
         self.get_raw(Col::Code, account.as_str().as_bytes())
+    }
+
+    /// The sha256 of the deployed code of `account`, without reading the code: kept in the
+    /// `sys` column by [`Txn::set_code`]; hashed from the code for code deployed before that.
+    pub fn code_hash(&self, account: &AccountId) -> Result<Option<[u8; 32]>> {
+        let acct = account.as_str();
+        if let Some(v) = self.get_raw(Col::Sys, &code_hash_row(acct))? {
+            if let Ok(h) = <[u8; 32]>::try_from(v.as_slice()) {
+                return Ok(Some(h));
+            }
+        }
+        Ok(self.code(account)?.map(|c| sha2::Sha256::digest(&c).into()))
     }
 
     /// The NEAR storage usage of `account` (0 when it does not exist): see

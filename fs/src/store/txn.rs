@@ -321,6 +321,8 @@ impl<'s> Txn<'s> {
         }
         if let Some(code) = &self.code {
             batch.put_cf(store.cf(Col::Code), acct, code);
+            let hash = <sha2::Sha256 as sha2::Digest>::digest(code);
+            batch.put_cf(store.cf(Col::Sys), super::code_hash_row(acct), hash);
         }
         if !self.remove_account && (self.usage_delta != 0 || self.create_account) {
             let usage = self.storage_usage()?;
@@ -330,6 +332,7 @@ impl<'s> Txn<'s> {
             batch.delete_cf(store.cf(Col::Accounts), acct);
             batch.delete_cf(store.cf(Col::Code), acct);
             batch.delete_cf(store.cf(Col::Sys), super::usage_row(acct));
+            batch.delete_cf(store.cf(Col::Sys), super::code_hash_row(acct));
             // Nothing of the account may outlive it, even rows written by a crashed version.
             for col in [Col::State, Col::Meta, Col::Dirs] {
                 let p = account_prefix(acct);
@@ -390,5 +393,7 @@ mod usage_tests {
         t.remove(b"key").expect("remove");
         t.commit().expect("commit");
         assert_eq!(store.storage_usage(&a).expect("usage"), ACCOUNT_RECORD_BYTES + 10);
+        let want: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest([0u8; 10]).into();
+        assert_eq!(store.code_hash(&a).expect("hash"), Some(want));
     }
 }

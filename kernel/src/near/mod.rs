@@ -15,6 +15,7 @@
 //! charged (there is no trie), and wasm instructions are counted by wasmtime fuel (see
 //! [`imports`]).
 
+mod actions;
 mod context;
 mod crypto;
 mod errors;

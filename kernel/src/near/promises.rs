@@ -90,7 +90,7 @@ pub(crate) enum Promise {
     Joint(Vec<u64>),
 }
 
-fn sha256_hex(b: &[u8]) -> String {
+pub(super) fn sha256_hex(b: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(b))
 }
@@ -115,7 +115,12 @@ impl<E: External> VmLogic<E> {
         Ok(s)
     }
 
-    fn read_public_key(&mut self, mem: &Mem<'_>, len: u64, ptr: u64) -> HostResult<String> {
+    pub(super) fn read_public_key(
+        &mut self,
+        mem: &Mem<'_>,
+        len: u64,
+        ptr: u64,
+    ) -> HostResult<String> {
         let b = self.mem_or_reg(mem, len, ptr)?;
         match (b.first(), b.len()) {
             (Some(0), 33) => Ok(format!("ed25519:{}", hex::encode(&b[1..]))),
@@ -125,7 +130,7 @@ impl<E: External> VmLogic<E> {
     }
 
     /// Burns the send fee and reserves the execution fee of an action.
-    fn pay_fee(&mut self, sir: bool, f: fees::Fee, n: u64) -> HostResult<()> {
+    pub(super) fn pay_fee(&mut self, sir: bool, f: fees::Fee, n: u64) -> HostResult<()> {
         let (send, exec) = fee(sir, f);
         self.gas
             .pay_action(send.saturating_mul(n), exec.saturating_mul(n))
@@ -160,7 +165,7 @@ impl<E: External> VmLogic<E> {
     }
 
     /// The receipt a promise index names, for appending an action (joint promises can't).
-    fn receipt_of(&self, promise_idx: u64) -> HostResult<usize> {
+    pub(super) fn receipt_of(&self, promise_idx: u64) -> HostResult<usize> {
         match self.promises.get(promise_idx as usize) {
             Some(Promise::Receipt(r)) => Ok(*r as usize),
             Some(Promise::Joint(_)) => Err(HostError::CannotAppendActionToJointPromise),
@@ -168,7 +173,7 @@ impl<E: External> VmLogic<E> {
         }
     }
 
-    fn push_action(&mut self, receipt: usize, action: Action) -> HostResult<()> {
+    pub(super) fn push_action(&mut self, receipt: usize, action: Action) -> HostResult<()> {
         let r = self
             .receipts
             .get_mut(receipt)
@@ -177,13 +182,13 @@ impl<E: External> VmLogic<E> {
         Ok(())
     }
 
-    fn is_sir(&self, receipt: usize) -> bool {
+    pub(super) fn is_sir(&self, receipt: usize) -> bool {
         self.receipts.get(receipt).map(|r| &r.receiver_id) == Some(&self.ctx.current_account_id)
     }
 
     /// Takes `amount` from the balance. As nearcore, 1 yocto attached from a zero balance
     /// (near-sdk's "one yocto" security deposits) is not deducted.
-    fn deduct(&mut self, amount: u128) -> HostResult<()> {
+    pub(super) fn deduct(&mut self, amount: u128) -> HostResult<()> {
         if amount == 1 && self.balance == 0 {
             return Ok(());
         }
@@ -378,204 +383,6 @@ impl<E: External> VmLogic<E> {
             gas_weight,
         };
         self.push_action(r, action)
-    }
-
-    /// `promise_batch_action_transfer(promise, amount_ptr)`.
-    pub fn promise_batch_action_transfer(
-        &mut self,
-        mem: &mut Mem<'_>,
-        p: u64,
-        amount_ptr: u64,
-    ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_transfer")?;
-        let amount = self.read_u128(mem, amount_ptr)?;
-        let r = self.receipt_of(p)?;
-        self.pay_fee(self.is_sir(r), fees::TRANSFER, 1)?;
-        self.deduct(amount)?;
-        self.push_action(
-            r,
-            Action::Transfer {
-                deposit: amount.to_string(),
-            },
-        )
-    }
-
-    /// `promise_batch_action_create_account(promise)`.
-    pub fn promise_batch_action_create_account(
-        &mut self,
-        _m: &mut Mem<'_>,
-        p: u64,
-    ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_create_account")?;
-        let r = self.receipt_of(p)?;
-        self.pay_fee(self.is_sir(r), fees::CREATE_ACCOUNT, 1)?;
-        self.push_action(r, Action::CreateAccount)
-    }
-
-    /// `promise_batch_action_deploy_contract(promise, code_len, code_ptr)`.
-    pub fn promise_batch_action_deploy_contract(
-        &mut self,
-        mem: &mut Mem<'_>,
-        p: u64,
-        code_len: u64,
-        code_ptr: u64,
-    ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_deploy_contract")?;
-        let code = self.mem_or_reg(mem, code_len, code_ptr)?;
-        let r = self.receipt_of(p)?;
-        let sir = self.is_sir(r);
-        self.pay_fee(sir, fees::DEPLOY_CONTRACT, 1)?;
-        self.pay_fee(sir, fees::DEPLOY_CONTRACT_PER_BYTE, code.len() as u64)?;
-        let action = Action::DeployContract {
-            code_len: code.len() as u64,
-            code_sha256: sha256_hex(&code),
-        };
-        self.push_action(r, action)
-    }
-
-    /// `promise_batch_action_stake(promise, amount_ptr, public_key_len, public_key_ptr)`.
-    pub fn promise_batch_action_stake(
-        &mut self,
-        mem: &mut Mem<'_>,
-        p: u64,
-        amount_ptr: u64,
-        pk_len: u64,
-        pk_ptr: u64,
-    ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_stake")?;
-        let amount = self.read_u128(mem, amount_ptr)?;
-        let public_key = self.read_public_key(mem, pk_len, pk_ptr)?;
-        let r = self.receipt_of(p)?;
-        self.pay_fee(self.is_sir(r), fees::STAKE, 1)?;
-        self.push_action(
-            r,
-            Action::Stake {
-                stake: amount.to_string(),
-                public_key,
-            },
-        )
-    }
-
-    /// `promise_batch_action_add_key_with_full_access(promise, pk_len, pk_ptr, nonce)`.
-    pub fn promise_batch_action_add_key_with_full_access(
-        &mut self,
-        mem: &mut Mem<'_>,
-        p: u64,
-        pk_len: u64,
-        pk_ptr: u64,
-        nonce: u64,
-    ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_add_key_with_full_access")?;
-        let public_key = self.read_public_key(mem, pk_len, pk_ptr)?;
-        let r = self.receipt_of(p)?;
-        self.pay_fee(self.is_sir(r), fees::ADD_FULL_ACCESS_KEY, 1)?;
-        self.push_action(
-            r,
-            Action::AddKey {
-                public_key,
-                nonce,
-                permission: Permission::FullAccess,
-            },
-        )
-    }
-
-    /// Reads a function-call key permission (allowance 0 = unlimited; names comma-separated).
-    #[allow(clippy::too_many_arguments)]
-    fn read_permission(
-        &mut self,
-        mem: &Mem<'_>,
-        allowance_ptr: u64,
-        recv_len: u64,
-        recv_ptr: u64,
-        names_len: u64,
-        names_ptr: u64,
-    ) -> HostResult<Permission> {
-        let allowance = self.read_u128(mem, allowance_ptr)?;
-        let receiver_id = self.read_account_id(mem, recv_len, recv_ptr)?;
-        let names = self.mem_or_reg(mem, names_len, names_ptr)?;
-        let names = String::from_utf8(names).map_err(|_| HostError::BadUtf8)?;
-        let method_names = names
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect::<Vec<_>>();
-        let allowance = (allowance > 0).then(|| allowance.to_string());
-        Ok(Permission::FunctionCall {
-            allowance,
-            receiver_id,
-            method_names,
-        })
-    }
-
-    /// `promise_batch_action_add_key_with_function_call(promise, pk, nonce, allowance_ptr,
-    /// receiver_id, method_names)`. Fee: the full-access key fee (the per-byte part of
-    /// nearcore's function-call-key fee is not modelled).
-    #[allow(clippy::too_many_arguments)]
-    pub fn promise_batch_action_add_key_with_function_call(
-        &mut self,
-        mem: &mut Mem<'_>,
-        p: u64,
-        pk_len: u64,
-        pk_ptr: u64,
-        nonce: u64,
-        allowance_ptr: u64,
-        recv_len: u64,
-        recv_ptr: u64,
-        names_len: u64,
-        names_ptr: u64,
-    ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_add_key_with_function_call")?;
-        let public_key = self.read_public_key(mem, pk_len, pk_ptr)?;
-        let permission =
-            self.read_permission(mem, allowance_ptr, recv_len, recv_ptr, names_len, names_ptr)?;
-        let r = self.receipt_of(p)?;
-        self.pay_fee(self.is_sir(r), fees::ADD_FULL_ACCESS_KEY, 1)?;
-        self.push_action(
-            r,
-            Action::AddKey {
-                public_key,
-                nonce,
-                permission,
-            },
-        )
-    }
-
-    /// `promise_batch_action_delete_key(promise, pk_len, pk_ptr)`.
-    pub fn promise_batch_action_delete_key(
-        &mut self,
-        mem: &mut Mem<'_>,
-        p: u64,
-        pk_len: u64,
-        pk_ptr: u64,
-    ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_delete_key")?;
-        let public_key = self.read_public_key(mem, pk_len, pk_ptr)?;
-        let r = self.receipt_of(p)?;
-        self.pay_fee(self.is_sir(r), fees::DELETE_KEY, 1)?;
-        self.push_action(r, Action::DeleteKey { public_key })
-    }
-
-    /// `promise_batch_action_delete_account(promise, beneficiary_len, beneficiary_ptr)`.
-    pub fn promise_batch_action_delete_account(
-        &mut self,
-        mem: &mut Mem<'_>,
-        p: u64,
-        b_len: u64,
-        b_ptr: u64,
-    ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_delete_account")?;
-        let beneficiary_id = self.read_account_id(mem, b_len, b_ptr)?;
-        let r = self.receipt_of(p)?;
-        self.pay_fee(self.is_sir(r), fees::DELETE_ACCOUNT, 1)?;
-        self.push_action(r, Action::DeleteAccount { beneficiary_id })
     }
 
     /// `promise_results_count()`: 0 for a top-level call.

@@ -158,6 +158,27 @@ impl Probe {
         env::storage_usage()
     }
 
+    /// Pages of linear memory (nearcore gives 1024 = 64 MiB up front).
+    pub fn memory_pages(&self) -> u64 {
+        #[cfg(target_arch = "wasm32")]
+        let pages = core::arch::wasm32::memory_size(0) as u64;
+        #[cfg(not(target_arch = "wasm32"))]
+        let pages = 0;
+        pages
+    }
+
+    /// Grows memory by `pages`; returns the old size in pages, or -1 when refused.
+    pub fn grow(&self, pages: u32) -> i64 {
+        #[cfg(target_arch = "wasm32")]
+        let old = match core::arch::wasm32::memory_grow(0, pages as usize) {
+            usize::MAX => -1,
+            n => n as i64,
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        let old = i64::from(pages) * 0 - 1;
+        old
+    }
+
     /// Emits `n` logs.
     pub fn logs(&self, n: u32) {
         for i in 0..n {
