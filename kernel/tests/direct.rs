@@ -576,3 +576,45 @@ fn per_call_latency() {
         );
     }
 }
+
+/// A hand-assembled module: `(type (func))`, optional `(import "env" "nope" (func))`, one
+/// exported function `m` with `body` (locals count and code, without the size prefix).
+fn module_with(import: bool, body: &[u8]) -> Vec<u8> {
+    let mut m = b"\0asm\x01\0\0\0\x01\x04\x01\x60\0\0".to_vec();
+    if import {
+        m.extend_from_slice(b"\x02\x0c\x01\x03env\x04nope\0\0");
+    }
+    m.extend_from_slice(b"\x03\x02\x01\0");
+    m.extend_from_slice(&[0x07, 0x05, 0x01, 0x01, b'm', 0x00, u8::from(import)]);
+    m.extend_from_slice(&[0x0a, body.len() as u8 + 2, 0x01, body.len() as u8]);
+    m.extend_from_slice(body);
+    m
+}
+
+#[test]
+fn link_errors_and_traps_are_named_as_nearcore_names_them() {
+    let e = env();
+    // Deploy accepts an unknown `env` import (nearcore too); calling fails to link.
+    e.exec
+        .deploy(&acc("link.near"), &module_with(true, &[0x00, 0x0b]))
+        .expect("deploy");
+    let o = e.call("link.near", "m", json!({}));
+    assert_eq!(o.error_kind(), Some("LinkError"), "{o:?}");
+    assert!(
+        o.error.as_ref().is_some_and(|x| x.message.contains("nope")),
+        "{o:?}"
+    );
+    // `unreachable`.
+    e.exec
+        .deploy(&acc("trap.near"), &module_with(false, &[0x00, 0x00, 0x0b]))
+        .expect("deploy");
+    let o = e.call("trap.near", "m", json!({}));
+    assert_eq!(o.error_kind(), Some("WasmTrap"), "{o:?}");
+    assert!(
+        o.error
+            .as_ref()
+            .is_some_and(|x| x.message.starts_with("Unreachable")),
+        "{o:?}"
+    );
+    assert!(o.gas_burnt > 0);
+}
