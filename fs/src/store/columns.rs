@@ -16,7 +16,9 @@ pub enum Col {
     Dirs,
     /// Rows: one per account with deployed code. Key: the account id. Content: the wasm.
     Code,
-    /// Rows: store-wide counters. Key: a name (`ino_ceiling`). Content: a LE u64.
+    /// Rows: counters. Key: a name (`ino_ceiling`; `usage/<account>`: the account's NEAR
+    /// storage usage) or a hash (`code_hash/<account>`: sha256 of its code). Content: a LE u64
+    /// or 32 bytes.
     Sys,
 }
 

@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
+use sha2::Digest;
 use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, Options, ReadOptions, DB};
 
 use crate::account::AccountId;
@@ -38,6 +39,10 @@ pub const MAX_KEY_LEN: usize = 2048;
 pub const MAX_VALUE_LEN: usize = 4 << 20;
 /// NEAR's `max_contract_size`.
 pub const MAX_CODE_LEN: usize = 4 << 20;
+/// NEAR's `storage_num_extra_bytes_record`: storage usage of a key beyond its bytes.
+pub const EXTRA_BYTES_RECORD: u64 = 40;
+/// NEAR's `num_bytes_account`: storage usage of an account record.
+pub const ACCOUNT_RECORD_BYTES: u64 = 100;
 /// Inode of the root directory.
 pub const ROOT_INO: u64 = 1;
 
@@ -45,6 +50,16 @@ pub const ROOT_INO: u64 = 1;
 /// numbers but never reuse one.
 const INO_BLOCK: u64 = 1 << 16;
 const SYS_INO_CEILING: &[u8] = b"ino_ceiling";
+
+/// The `sys` row holding the sha256 of an account's code.
+pub(crate) fn code_hash_row(account: &str) -> Vec<u8> {
+    [b"code_hash/".as_slice(), account.as_bytes()].concat()
+}
+
+/// The `sys` row holding an account's storage-usage counter.
+pub(crate) fn usage_row(account: &str) -> Vec<u8> {
+    [b"usage/".as_slice(), account.as_bytes()].concat()
+}
 
 /// Called after every commit with the account, the committing origin and what changed
 /// (the FUSE adapter uses it to drop kernel caches of what others changed).
@@ -212,6 +227,37 @@ impl Store {
     /// The deployed contract code of `account`.
     pub fn code(&self, account: &AccountId) -> Result<Option<Vec<u8>>> {
         self.get_raw(Col::Code, account.as_str().as_bytes())
+    }
+
+    /// The sha256 of the deployed code of `account`, without reading the code: kept in the
+    /// `sys` column by [`Txn::set_code`]; hashed from the code for code deployed before that.
+    pub fn code_hash(&self, account: &AccountId) -> Result<Option<[u8; 32]>> {
+        let acct = account.as_str();
+        if let Some(v) = self.get_raw(Col::Sys, &code_hash_row(acct))? {
+            if let Ok(h) = <[u8; 32]>::try_from(v.as_slice()) {
+                return Ok(Some(h));
+            }
+        }
+        Ok(self.code(account)?.map(|c| sha2::Sha256::digest(&c).into()))
+    }
+
+    /// The NEAR storage usage of `account` (0 when it does not exist): see
+    /// [`Txn::storage_usage`]. Read from a counter kept in the `sys` column; computed by a scan
+    /// for accounts written before the counter existed.
+    pub fn storage_usage(&self, account: &AccountId) -> Result<u64> {
+        let acct = account.as_str();
+        if let Some(v) = self.get_raw(Col::Sys, &usage_row(acct))? {
+            return Ok(u64::from_le_bytes(v.as_slice().try_into().unwrap_or([0; 8])));
+        }
+        if self.account(account)?.is_none() {
+            return Ok(0);
+        }
+        let mut usage = ACCOUNT_RECORD_BYTES + self.code(account)?.map_or(0, |c| c.len() as u64);
+        self.scan_keys(account, b"", b"", |k, m| {
+            usage += k.len() as u64 + m.size + EXTRA_BYTES_RECORD;
+            true
+        })?;
+        Ok(usage)
     }
 
     /// Every overlay directory of `account` (paths relative to the account).

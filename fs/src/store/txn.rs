@@ -65,6 +65,8 @@ pub struct Txn<'s> {
     keys: BTreeMap<Vec<u8>, KeyWrite>,
     dirs: BTreeMap<Vec<u8>, Option<DirMeta>>,
     code: Option<Vec<u8>>,
+    /// Change of the account's NEAR storage usage made by this transaction (bytes).
+    usage_delta: i64,
 }
 
 impl<'s> Txn<'s> {
@@ -87,6 +89,7 @@ impl<'s> Txn<'s> {
             keys: BTreeMap::new(),
             dirs: BTreeMap::new(),
             code: None,
+            usage_delta: 0,
         })
     }
 
@@ -176,14 +179,12 @@ impl<'s> Txn<'s> {
                 self.store.alloc_ino()?
             }
         };
-        let meta = KeyMeta {
-            ino,
-            size: value.len() as u64,
-            mtime_ns: now,
-            ctime_ns: now,
+        self.usage_delta += match old {
+            Some(m) => value.len() as i64 - m.size as i64,
+            None => record_usage(key, value.len() as u64),
         };
-        self.keys
-            .insert(key.to_vec(), KeyWrite::Put { value, meta });
+        let meta = KeyMeta { ino, size: value.len() as u64, mtime_ns: now, ctime_ns: now };
+        self.keys.insert(key.to_vec(), KeyWrite::Put { value, meta });
         Ok(old)
     }
 
@@ -206,8 +207,8 @@ impl<'s> Txn<'s> {
         check_key(key)?;
         let old = self.meta(key)?;
         if let Some(m) = old {
-            self.keys
-                .insert(key.to_vec(), KeyWrite::Delete { ino: m.ino });
+            self.usage_delta -= record_usage(key, m.size);
+            self.keys.insert(key.to_vec(), KeyWrite::Delete { ino: m.ino });
             self.touch_account = true;
         }
         Ok(old)
@@ -219,8 +220,11 @@ impl<'s> Txn<'s> {
         let mut meta = self.meta(from)?.ok_or(Error::NotFound)?;
         let value = self.get(from)?.ok_or(Error::NotFound)?;
         meta.ctime_ns = now_ns();
-        self.keys
-            .insert(from.to_vec(), KeyWrite::Delete { ino: meta.ino });
+        if let Some(replaced) = self.meta(to)? {
+            self.usage_delta -= record_usage(to, replaced.size);
+        }
+        self.usage_delta += record_usage(to, meta.size) - record_usage(from, meta.size);
+        self.keys.insert(from.to_vec(), KeyWrite::Delete { ino: meta.ino });
         self.keys.insert(to.to_vec(), KeyWrite::Put { value, meta });
         self.touch_account = true;
         Ok(meta)
@@ -286,8 +290,27 @@ impl<'s> Txn<'s> {
                 limit: MAX_CODE_LEN,
             });
         }
+        let old_len = match &self.code {
+            Some(c) => c.len(),
+            None => self.store.code(&self.account)?.map_or(0, |c| c.len()),
+        };
+        self.usage_delta += code.len() as i64 - old_len as i64;
         self.code = Some(code);
         Ok(())
+    }
+
+    /// The account's NEAR storage usage as this transaction sees it: a 100-byte account
+    /// record, the code, and `key + value + 40` bytes per key (nearcore's
+    /// `num_bytes_account` and `storage_num_extra_bytes_record`). Kept as a counter, so
+    /// this is cheap.
+    pub fn storage_usage(&self) -> Result<u64> {
+        let mut base = self.store.storage_usage(&self.account)?;
+        if base == 0 && !self.remove_account {
+            // Not committed yet: created by this transaction (explicitly or by its first
+            // write), its record counts from now on.
+            base = super::ACCOUNT_RECORD_BYTES;
+        }
+        Ok(base.saturating_add_signed(self.usage_delta))
     }
 
     /// Keys written (not deleted) in this transaction, with their values.
@@ -365,6 +388,12 @@ impl<'s> Txn<'s> {
         }
         if let Some(code) = &self.code {
             batch.put_cf(store.cf(Col::Code), acct, code);
+            let hash = <sha2::Sha256 as sha2::Digest>::digest(code);
+            batch.put_cf(store.cf(Col::Sys), super::code_hash_row(acct), hash);
+        }
+        if !self.remove_account && (self.usage_delta != 0 || self.create_account) {
+            let usage = self.storage_usage()?;
+            batch.put_cf(store.cf(Col::Sys), super::usage_row(acct), usage.to_le_bytes());
         }
         let now = now_ns();
         let mut touch_account = self.touch_account;
@@ -389,6 +418,8 @@ impl<'s> Txn<'s> {
             });
             batch.delete_cf(store.cf(Col::Accounts), acct);
             batch.delete_cf(store.cf(Col::Code), acct);
+            batch.delete_cf(store.cf(Col::Sys), super::usage_row(acct));
+            batch.delete_cf(store.cf(Col::Sys), super::code_hash_row(acct));
             // Nothing of the account may outlive it, even rows written by a crashed version.
             for col in [Col::State, Col::Meta, Col::Dirs] {
                 let p = account_prefix(acct);
@@ -411,9 +442,45 @@ impl<'s> Txn<'s> {
     }
 }
 
+/// Storage usage of one record, as nearcore counts it.
+fn record_usage(key: &[u8], value_len: u64) -> i64 {
+    (key.len() as u64 + value_len + super::EXTRA_BYTES_RECORD) as i64
+}
+
 fn check_key(key: &[u8]) -> Result<()> {
     if key.len() > MAX_KEY_LEN {
         return Err(Error::NameTooLong("key longer than NEAR's 2048-byte limit"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod usage_tests {
+    use crate::store::{Store, ACCOUNT_RECORD_BYTES, EXTRA_BYTES_RECORD};
+    use crate::AccountId;
+
+    #[test]
+    fn storage_usage_counter_follows_every_write() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let a = AccountId::new("alice.near").expect("id");
+        assert_eq!(store.storage_usage(&a).expect("usage"), 0);
+        let mut t = store.begin(&a).expect("begin");
+        t.set_code(vec![0; 10]).expect("code");
+        t.put(b"k", b"vv".to_vec()).expect("put");
+        assert_eq!(t.storage_usage().expect("usage"), ACCOUNT_RECORD_BYTES + 10 + 3 + 40);
+        t.commit().expect("commit");
+        let mut t = store.begin(&a).expect("begin");
+        t.put(b"k", b"v".to_vec()).expect("put");
+        t.rename_key(b"k", b"key").expect("rename");
+        t.commit().expect("commit");
+        let want = ACCOUNT_RECORD_BYTES + 10 + 4 + EXTRA_BYTES_RECORD;
+        assert_eq!(store.storage_usage(&a).expect("usage"), want);
+        let mut t = store.begin(&a).expect("begin");
+        t.remove(b"key").expect("remove");
+        t.commit().expect("commit");
+        assert_eq!(store.storage_usage(&a).expect("usage"), ACCOUNT_RECORD_BYTES + 10);
+        let want: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest([0u8; 10]).into();
+        assert_eq!(store.code_hash(&a).expect("hash"), Some(want));
+    }
 }

@@ -1,0 +1,220 @@
+//! The wasmtime engine for NEAR contracts: one `Engine` per process, configured with the wasm
+//! features nearcore accepts, fuel (gas) and epoch interruption (wall-clock timeouts), and a
+//! module cache keyed by the code's sha256, in memory and on disk.
+//!
+//! Disk cache: `<cache_dir>/<sha256 hex>.cwasm`, wasmtime's serialized artifact, written at
+//! deploy or first use. wasmtime refuses an artifact from another version or configuration;
+//! such a file is recompiled and replaced, so a stale cache costs time, never correctness.
+//!
+//! Memory: nearcore replaces a contract's memory by one of 64 MiB initial / 128 MiB max. We
+//! keep the module as compiled and reach the same memory at run time: a `ResourceLimiter`
+//! caps every memory at 128 MiB (`max_memory_pages` 2048) and the executor grows the memory
+//! to 1024 pages right after instantiation, so `memory.size` and `memory.grow` see what they
+//! see on nearcore. (A module declaring more than 2048 initial pages fails to instantiate,
+//! where nearcore would have shrunk it; rustc output declares 17.)
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use sha2::Digest;
+use wasmtime::{Config, ExternType, Module, OptLevel};
+
+/// `initial_memory_pages`.
+pub const INITIAL_MEMORY_PAGES: u64 = 1_024;
+/// `max_memory_pages`.
+pub const MAX_MEMORY_PAGES: u64 = 2_048;
+/// `max_contract_size`.
+pub const MAX_CONTRACT_SIZE: usize = 4 << 20;
+/// How often the epoch advances: the resolution of timeouts.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// A code hash (sha256).
+pub type CodeHash = [u8; 32];
+
+/// Why code cannot be used as a contract.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompileError {
+    /// Not a wasm binary.
+    #[error("not a wasm module (no \\0asm header)")]
+    NotWasm,
+    /// Over `max_contract_size`.
+    #[error("contract code is {0} bytes, over the 4194304-byte limit")]
+    TooLarge(usize),
+    /// Rejected by validation/compilation (bad wasm, a feature nearcore does not accept).
+    #[error("{0}")]
+    Invalid(String),
+    /// Imports something other than functions from `env` (nearcore's `PrepareError`).
+    #[error("{0}")]
+    BadImport(String),
+}
+
+/// Module-cache counters, to see what a call cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Modules compiled by cranelift.
+    pub compiled: u64,
+    /// Modules loaded from the disk cache.
+    pub disk_hits: u64,
+    /// Modules found in memory.
+    pub memory_hits: u64,
+}
+
+/// The process's wasmtime engine with its module cache.
+pub struct Engine {
+    engine: wasmtime::Engine,
+    cache_dir: PathBuf,
+    modules: Mutex<HashMap<CodeHash, Module>>,
+    compiled: AtomicU64,
+    disk_hits: AtomicU64,
+    memory_hits: AtomicU64,
+    stop_ticker: Arc<AtomicBool>,
+}
+
+/// The engine configuration: nearcore's wasm features (MVP, mutable globals, sign-ext,
+/// saturating float-to-int, reference types (on by default), bulk memory; nothing else), fuel,
+/// epochs.
+fn config() -> Config {
+    let mut c = Config::new();
+    c.consume_fuel(true)
+        .epoch_interruption(true)
+        .cranelift_opt_level(OptLevel::Speed)
+        .wasm_multi_value(false)
+        .wasm_simd(false)
+        .wasm_relaxed_simd(false)
+        .wasm_tail_call(false)
+        .wasm_multi_memory(false)
+        .wasm_memory64(false)
+        .wasm_extended_const(false)
+        .wasm_wide_arithmetic(false)
+        .wasm_custom_page_sizes(false)
+        .wasm_bulk_memory(true);
+    c
+}
+
+impl Engine {
+    /// An engine caching compiled modules under `cache_dir` (created if needed). Starts the
+    /// epoch ticker thread (stopped when the engine is dropped).
+    pub fn new(cache_dir: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(cache_dir)?;
+        let engine = wasmtime::Engine::new(&config())?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let (e, s) = (engine.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("wasm-epoch".into())
+            .spawn(move || {
+                while !s.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    e.increment_epoch();
+                }
+            })?;
+        Ok(Engine {
+            engine,
+            cache_dir: cache_dir.to_path_buf(),
+            modules: Mutex::new(HashMap::new()),
+            compiled: AtomicU64::new(0),
+            disk_hits: AtomicU64::new(0),
+            memory_hits: AtomicU64::new(0),
+            stop_ticker: stop,
+        })
+    }
+
+    /// The wasmtime engine.
+    pub fn wasmtime(&self) -> &wasmtime::Engine {
+        &self.engine
+    }
+
+    /// Cache counters since this engine started.
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            compiled: self.compiled.load(Ordering::Relaxed),
+            disk_hits: self.disk_hits.load(Ordering::Relaxed),
+            memory_hits: self.memory_hits.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The sha256 of `code`.
+    pub fn hash(code: &[u8]) -> CodeHash {
+        sha2::Sha256::digest(code).into()
+    }
+
+    fn artifact_path(&self, hash: &CodeHash) -> PathBuf {
+        self.cache_dir.join(format!("{}.cwasm", hex::encode(hash)))
+    }
+
+    /// The module for `code` (whose sha256 is `hash`): from memory, else from disk, else
+    /// compiled (and written to disk).
+    pub fn load(&self, hash: &CodeHash, code: &[u8]) -> Result<Module, CompileError> {
+        if let Some(m) = self.modules.lock().get(hash) {
+            self.memory_hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(m.clone());
+        }
+        let path = self.artifact_path(hash);
+        if path.exists() {
+            // SAFETY: the file is an artifact this engine wrote with `Module::serialize` into
+            // our private cache directory; wasmtime checks its version/config header and
+            // rejects mismatches (then we recompile).
+            match unsafe { Module::deserialize_file(&self.engine, &path) } {
+                Ok(m) => {
+                    self.disk_hits.fetch_add(1, Ordering::Relaxed);
+                    self.modules.lock().insert(*hash, m.clone());
+                    return Ok(m);
+                }
+                Err(e) => tracing::warn!("recompiling {}: {e:#}", path.display()),
+            }
+        }
+        let module = self.compile(code)?;
+        self.compiled.fetch_add(1, Ordering::Relaxed);
+        if let Err(e) = self.write_artifact(&path, &module) {
+            tracing::warn!("cannot cache {}: {e:#}", path.display());
+        }
+        self.modules.lock().insert(*hash, module.clone());
+        Ok(module)
+    }
+
+    fn write_artifact(&self, path: &Path, module: &Module) -> anyhow::Result<()> {
+        let bytes = module.serialize()?;
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, bytes)?;
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    }
+
+    /// Validates and compiles `code` as nearcore's preparation would accept it.
+    pub fn compile(&self, code: &[u8]) -> Result<Module, CompileError> {
+        if code.len() > MAX_CONTRACT_SIZE {
+            return Err(CompileError::TooLarge(code.len()));
+        }
+        if !code.starts_with(b"\0asm") {
+            return Err(CompileError::NotWasm);
+        }
+        let module =
+            Module::new(&self.engine, code).map_err(|e| CompileError::Invalid(format!("{e:#}")))?;
+        for imp in module.imports() {
+            if imp.module() != "env" {
+                return Err(CompileError::BadImport(format!(
+                    "imports {}.{}: only module \"env\" may be imported",
+                    imp.module(),
+                    imp.name()
+                )));
+            }
+            if !matches!(imp.ty(), ExternType::Func(_)) {
+                return Err(CompileError::BadImport(format!(
+                    "imports env.{} which is not a function (memories, tables and globals \
+                     cannot be imported)",
+                    imp.name()
+                )));
+            }
+        }
+        Ok(module)
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.stop_ticker.store(true, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,190 @@
+//! Hashes and signature checks: sha256, keccak256/512, sha3-256/384/512, ripemd160,
+//! ed25519_verify, ecrecover. Curve operations without a well-kept crate here (alt_bn128,
+//! bls12381, p256_verify, ml_dsa_verify) are in `unsupported.rs`.
+
+use sha2::Digest;
+
+use super::errors::{HostError, HostResult};
+use super::gas::{ext, Gas};
+use super::memory::Mem;
+use super::{External, VmLogic};
+
+impl<E: External> VmLogic<E> {
+    /// Shared body of the hash functions: no `base` charge, `X_base + X_byte * len`.
+    fn hash_into(
+        &mut self,
+        mem: &Mem<'_>,
+        (base, per_byte): (Gas, Gas),
+        len: u64,
+        ptr: u64,
+        register_id: u64,
+        f: impl FnOnce(&[u8]) -> Vec<u8>,
+    ) -> HostResult<()> {
+        self.gas.burn(base)?;
+        let data = self.mem_or_reg(mem, len, ptr)?;
+        self.gas.pay_per(per_byte, data.len() as u64)?;
+        self.set_register(register_id, f(&data))
+    }
+
+    /// `sha256(value_len, value_ptr, register_id)`.
+    pub fn sha256(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
+        let cost = (ext::SHA256_BASE, ext::SHA256_BYTE);
+        self.hash_into(mem, cost, len, ptr, reg, |d| {
+            sha2::Sha256::digest(d).to_vec()
+        })
+    }
+
+    /// `keccak256(value_len, value_ptr, register_id)`.
+    pub fn keccak256(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
+        let cost = (ext::KECCAK256_BASE, ext::KECCAK256_BYTE);
+        self.hash_into(mem, cost, len, ptr, reg, |d| {
+            sha3::Keccak256::digest(d).to_vec()
+        })
+    }
+
+    /// `keccak512(value_len, value_ptr, register_id)`.
+    pub fn keccak512(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
+        let cost = (ext::KECCAK512_BASE, ext::KECCAK512_BYTE);
+        self.hash_into(mem, cost, len, ptr, reg, |d| {
+            sha3::Keccak512::digest(d).to_vec()
+        })
+    }
+
+    /// `sha3_256(value_len, value_ptr, register_id)`.
+    pub fn sha3_256(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
+        let cost = (ext::SHA3_256_BASE, ext::SHA3_256_BYTE);
+        self.hash_into(mem, cost, len, ptr, reg, |d| {
+            sha3::Sha3_256::digest(d).to_vec()
+        })
+    }
+
+    /// `sha3_384(value_len, value_ptr, register_id)`.
+    pub fn sha3_384(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
+        let cost = (ext::SHA3_384_BASE, ext::SHA3_384_BYTE);
+        self.hash_into(mem, cost, len, ptr, reg, |d| {
+            sha3::Sha3_384::digest(d).to_vec()
+        })
+    }
+
+    /// `sha3_512(value_len, value_ptr, register_id)`.
+    pub fn sha3_512(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
+        let cost = (ext::SHA3_512_BASE, ext::SHA3_512_BYTE);
+        self.hash_into(mem, cost, len, ptr, reg, |d| {
+            sha3::Sha3_512::digest(d).to_vec()
+        })
+    }
+
+    /// `ripemd160(value_len, value_ptr, register_id)`: charged per 64-byte block.
+    pub fn ripemd160(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
+        self.gas.burn(ext::RIPEMD160_BASE)?;
+        let data = self.mem_or_reg(mem, len, ptr)?;
+        // nearcore: the message is padded with 9 bytes (0x80 + length) into 64-byte blocks.
+        let blocks = (data.len() as u64 + 8) / 64 + 1;
+        self.gas.pay_per(ext::RIPEMD160_BLOCK, blocks)?;
+        self.set_register(reg, ripemd::Ripemd160::digest(&data).to_vec())
+    }
+
+    /// `ed25519_verify(sig_len, sig_ptr, msg_len, msg_ptr, pub_key_len, pub_key_ptr)`: 1 if
+    /// the signature is valid, 0 if not; wrong lengths are an error.
+    #[allow(clippy::too_many_arguments)]
+    pub fn ed25519_verify(
+        &mut self,
+        mem: &mut Mem<'_>,
+        sig_len: u64,
+        sig_ptr: u64,
+        msg_len: u64,
+        msg_ptr: u64,
+        pk_len: u64,
+        pk_ptr: u64,
+    ) -> HostResult<u64> {
+        self.gas.burn(ext::ED25519_VERIFY_BASE)?;
+        let sig = self.mem_or_reg(mem, sig_len, sig_ptr)?;
+        let sig: [u8; 64] = sig
+            .as_slice()
+            .try_into()
+            .map_err(|_| HostError::Ed25519VerifyInvalidInput("invalid signature length".into()))?;
+        let msg = self.mem_or_reg(mem, msg_len, msg_ptr)?;
+        self.gas
+            .pay_per(ext::ED25519_VERIFY_BYTE, msg.len() as u64)?;
+        let pk = self.mem_or_reg(mem, pk_len, pk_ptr)?;
+        let pk: [u8; 32] = pk.as_slice().try_into().map_err(|_| {
+            HostError::Ed25519VerifyInvalidInput("invalid public key length".into())
+        })?;
+        let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&pk) else {
+            return Ok(0);
+        };
+        let sig = ed25519_dalek::Signature::from_bytes(&sig);
+        Ok(u64::from(
+            ed25519_dalek::Verifier::verify(&key, &msg, &sig).is_ok(),
+        ))
+    }
+
+    /// `ecrecover(hash_len, hash_ptr, sig_len, sig_ptr, v, malleability_flag, register_id)`:
+    /// 1 and the 64-byte uncompressed public key (no 0x04 prefix) in the register, or 0.
+    #[allow(clippy::too_many_arguments)]
+    pub fn ecrecover(
+        &mut self,
+        mem: &mut Mem<'_>,
+        hash_len: u64,
+        hash_ptr: u64,
+        sig_len: u64,
+        sig_ptr: u64,
+        v: u64,
+        malleability_flag: u64,
+        register_id: u64,
+    ) -> HostResult<u64> {
+        self.gas.burn(ext::ECRECOVER_BASE)?;
+        let hash = self.mem_or_reg(mem, hash_len, hash_ptr)?;
+        if hash.len() != 32 {
+            return Err(HostError::EcRecoverError("invalid hash length".into()));
+        }
+        let sig = self.mem_or_reg(mem, sig_len, sig_ptr)?;
+        if sig.len() != 64 {
+            return Err(HostError::EcRecoverError("invalid signature length".into()));
+        }
+        if v >= 4 {
+            return Err(HostError::EcRecoverError(format!(
+                "V recovery byte 0 through 3 are valid but was {v}"
+            )));
+        }
+        if malleability_flag > 1 {
+            return Err(HostError::EcRecoverError(format!(
+                "Malleability flag needs to be 0 or 1, but is instead {malleability_flag}"
+            )));
+        }
+        match recover(&hash, &sig, v as u8, malleability_flag == 1) {
+            Some(pk) => {
+                self.set_register(register_id, pk)?;
+                Ok(1)
+            }
+            None => Ok(0),
+        }
+    }
+}
+
+/// secp256k1 public-key recovery as nearcore's `Secp256K1Signature::recover`, after its
+/// `check_signature_values` (r < n, s < n, and s ≤ n/2 when rejecting malleable signatures).
+fn recover(hash: &[u8], sig: &[u8], v: u8, reject_upper: bool) -> Option<Vec<u8>> {
+    use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
+    let sig = Signature::from_slice(sig).ok()?;
+    if reject_upper && sig.normalize_s().is_some() {
+        return None;
+    }
+    let recid = RecoveryId::from_byte(v)?;
+    let key = VerifyingKey::recover_from_prehash(hash, &sig, recid).ok()?;
+    let point = key.to_encoded_point(false);
+    point.as_bytes().get(1..).map(<[u8]>::to_vec)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn recovers_a_k256_signature() {
+        let key = k256::ecdsa::SigningKey::from_slice(&[7u8; 32]).expect("key");
+        let hash = [42u8; 32];
+        let (sig, recid) = key.sign_prehash_recoverable(&hash).expect("sign");
+        let want = key.verifying_key().to_encoded_point(false).as_bytes()[1..].to_vec();
+        let got = super::recover(&hash, &sig.to_bytes(), recid.to_byte(), true);
+        assert_eq!(got, Some(want));
+    }
+}

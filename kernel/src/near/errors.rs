@@ -1,0 +1,139 @@
+//! Why a NEAR execution stops: host errors (nearcore's `HostError`, raised by host functions)
+//! and the other failure kinds of an outcome, each named as nearcore names it.
+
+/// A host-function error. Every one aborts the execution (nearcore turns them into traps);
+/// the variant name is the outcome's `error.kind`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    /// `panic`, `panic_utf8`, `abort`, or near-sdk's `env::panic_str`.
+    #[error("Smart contract panicked: {0}")]
+    GuestPanic(String),
+    /// Prepaid gas exhausted.
+    #[error("Exceeded the prepaid gas.")]
+    GasExceeded,
+    /// `max_gas_burnt` exhausted.
+    #[error("Exceeded the maximum amount of gas allowed to burn per contract.")]
+    GasLimitExceeded,
+    /// A host function a view call may not use.
+    #[error("{0} is not allowed in view calls")]
+    ProhibitedInView(String),
+    /// `read_register` of a register never written.
+    #[error("Accessed invalid register id: {0}")]
+    InvalidRegisterId(u64),
+    /// A pointer range outside linear memory, or a register limit.
+    #[error("Accessed memory outside the bounds.")]
+    MemoryAccessViolation,
+    /// Invalid UTF-8.
+    #[error("String encoding is bad UTF-8 sequence.")]
+    BadUtf8,
+    /// Invalid UTF-16.
+    #[error("String encoding is bad UTF-16 sequence.")]
+    BadUtf16,
+    /// More than `max_number_logs` logs.
+    #[error("The number of logs will exceed the limit 100")]
+    NumberOfLogsExceeded,
+    /// More than `max_total_log_length` bytes of logs.
+    #[error("The length of a log message {0} exceeds the limit 16384")]
+    TotalLogLengthExceeded(u64),
+    /// A storage key over 2048 bytes.
+    #[error("The length of a storage key {0} exceeds the limit 2048")]
+    KeyLengthExceeded(u64),
+    /// A storage value over 4 MiB.
+    #[error("The length of a storage value {0} exceeds the limit 4194304")]
+    ValueLengthExceeded(u64),
+    /// A return value over 4 MiB.
+    #[error("The length of a returned data {0} exceeds the limit 4194304")]
+    ReturnedValueLengthExceeded(u64),
+    /// Not a valid account id.
+    #[error("VM Logic returned an invalid account id")]
+    InvalidAccountId,
+    /// A promise index that does not exist.
+    #[error("{0} does not correspond to existing promises")]
+    InvalidPromiseIndex(u64),
+    /// A promise-result index out of range.
+    #[error("Accessed invalid promise result index: {0}")]
+    InvalidPromiseResultIndex(u64),
+    /// Actions appended to a `promise_and` result.
+    #[error("Actions can only be appended to non-joint promise.")]
+    CannotAppendActionToJointPromise,
+    /// `promise_return` of a `promise_and` result.
+    #[error("Returning joint promise is currently prohibited")]
+    CannotReturnJointPromise,
+    /// More than 1024 promises.
+    #[error("Exceeded the maximum number of promises within a function call: {0}")]
+    NumberPromisesExceeded(u64),
+    /// Attached deposits beyond the account balance.
+    #[error("Exceeded the account balance.")]
+    BalanceExceeded,
+    /// A function-call action without a method name.
+    #[error("Tried to call an empty method name")]
+    EmptyMethodName,
+    /// A malformed public key in an action.
+    #[error("VM Logic provided an invalid public key")]
+    InvalidPublicKey,
+    /// u128/u64 arithmetic overflow.
+    #[error("Integer overflow.")]
+    IntegerOverflow,
+    /// A deprecated host function (`storage_iter_*`).
+    #[error("Attempted to call deprecated host function {0}")]
+    Deprecated(String),
+    /// Bad `ecrecover` input.
+    #[error("ECRecover error: {0}")]
+    EcRecoverError(String),
+    /// Bad `ed25519_verify` input.
+    #[error("ED25519 signature verification error: {0}")]
+    Ed25519VerifyInvalidInput(String),
+    /// A host function this runtime does not implement (see `crate::near` docs for the list).
+    #[error("unsupported host function {0}: not implemented by outlayer's direct mode")]
+    Unsupported(&'static str),
+    /// The state store failed (RocksDB); not a contract error.
+    #[error("storage error: {0}")]
+    Storage(String),
+}
+
+impl HostError {
+    /// The outcome's `error.kind`: nearcore's variant name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            HostError::GuestPanic(_) => "GuestPanic",
+            HostError::GasExceeded => "GasExceeded",
+            HostError::GasLimitExceeded => "GasLimitExceeded",
+            HostError::ProhibitedInView(_) => "ProhibitedInView",
+            HostError::InvalidRegisterId(_) => "InvalidRegisterId",
+            HostError::MemoryAccessViolation => "MemoryAccessViolation",
+            HostError::BadUtf8 => "BadUTF8",
+            HostError::BadUtf16 => "BadUTF16",
+            HostError::NumberOfLogsExceeded => "NumberOfLogsExceeded",
+            HostError::TotalLogLengthExceeded(_) => "TotalLogLengthExceeded",
+            HostError::KeyLengthExceeded(_) => "KeyLengthExceeded",
+            HostError::ValueLengthExceeded(_) => "ValueLengthExceeded",
+            HostError::ReturnedValueLengthExceeded(_) => "ReturnedValueLengthExceeded",
+            HostError::InvalidAccountId => "InvalidAccountId",
+            HostError::InvalidPromiseIndex(_) => "InvalidPromiseIndex",
+            HostError::InvalidPromiseResultIndex(_) => "InvalidPromiseResultIndex",
+            HostError::CannotAppendActionToJointPromise => "CannotAppendActionToJointPromise",
+            HostError::CannotReturnJointPromise => "CannotReturnJointPromise",
+            HostError::NumberPromisesExceeded(_) => "NumberPromisesExceeded",
+            HostError::BalanceExceeded => "BalanceExceeded",
+            HostError::EmptyMethodName => "EmptyMethodName",
+            HostError::InvalidPublicKey => "InvalidPublicKey",
+            HostError::IntegerOverflow => "IntegerOverflow",
+            HostError::Deprecated(_) => "Deprecated",
+            HostError::EcRecoverError(_) => "ECRecoverError",
+            HostError::Ed25519VerifyInvalidInput(_) => "Ed25519VerifyInvalidInput",
+            HostError::Unsupported(_) => "UnsupportedHostFunction",
+            HostError::Storage(_) => "StorageError",
+        }
+    }
+
+    /// The outcome's `error.message`: for a panic the contract's text verbatim.
+    pub fn message(&self) -> String {
+        match self {
+            HostError::GuestPanic(m) => m.clone(),
+            e => e.to_string(),
+        }
+    }
+}
+
+/// Result of a host function.
+pub type HostResult<T> = Result<T, HostError>;

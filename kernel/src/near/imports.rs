@@ -1,0 +1,217 @@
+//! The one table of NEAR host functions (module `env`), bound to a wasmtime `Linker` by
+//! [`link`]. Every import of nearcore's `imports.rs` (near-vm-runner 0.38, PV 88) appears here
+//! exactly once, so every near-sdk contract links.
+//!
+//! Gas for wasm instructions: wasmtime fuel, 1 unit per instruction (wasmtime charges 0 for
+//! `nop`, `drop`, `block`, `loop`, `end`, `else`, `unreachable`, `return`), converted at
+//! `regular_op_cost` (822_756 gas). Each host call first folds the fuel spent since the last
+//! call into the gas counter, then runs, then refills fuel with what may still be burnt. So
+//! gas is exact at host-call boundaries and fuel exhaustion is exactly "no burnable gas
+//! left". nearcore (finite-wasm) also charges stack frames (`ceil(frame_bytes/8)` ops) and
+//! bulk-memory ops per byte; those are not charged here, so pure-wasm gas is a little lower.
+
+use wasmtime::{Caller, Linker, Memory};
+
+use super::errors::HostResult;
+use super::gas::REGULAR_OP_COST;
+use super::memory::Mem;
+use super::{External, VmLogic};
+
+/// What a wasmtime `Store` holds for one NEAR execution.
+pub struct HostState<E: External> {
+    /// The execution.
+    pub logic: VmLogic<E>,
+    /// The contract's exported memory (set after instantiation).
+    pub memory: Option<Memory>,
+    /// Fuel at the last refill: what was spent since is `fuel_mark - get_fuel()`.
+    pub fuel_mark: u64,
+    /// Memory/table limits (128 MiB memory, as nearcore's `max_memory_pages`).
+    pub limits: wasmtime::StoreLimits,
+}
+
+impl<E: External> HostState<E> {
+    /// Fuel for the gas that may still be burnt.
+    pub fn fuel_budget(&mut self) -> u64 {
+        self.logic.gas_counter().remaining_burnable() / REGULAR_OP_COST
+    }
+}
+
+/// Folds the fuel spent since the last refill into the gas counter.
+pub fn charge_fuel<E: External + 'static>(
+    store: &mut impl wasmtime::AsContextMut<Data = HostState<E>>,
+) -> HostResult<()> {
+    let mut ctx = store.as_context_mut();
+    let fuel = ctx.get_fuel().unwrap_or(0);
+    let st = ctx.data_mut();
+    let ops = st.fuel_mark.saturating_sub(fuel);
+    st.fuel_mark = fuel;
+    st.logic.gas_counter().pay_per(REGULAR_OP_COST, ops)
+}
+
+/// Sets fuel to what the gas counter still allows.
+pub fn refill_fuel<E: External + 'static>(
+    store: &mut impl wasmtime::AsContextMut<Data = HostState<E>>,
+) {
+    let mut ctx = store.as_context_mut();
+    let budget = ctx.data_mut().fuel_budget();
+    // Fails only when fuel is not enabled, which the engine always enables.
+    let _ = ctx.set_fuel(budget);
+    ctx.data_mut().fuel_mark = budget;
+}
+
+/// Runs one host function: gas sync, memory view, the logic, fuel refill. A host error
+/// becomes a trap carrying the `HostError` (the executor downcasts it).
+fn call_host<E: External + 'static, R>(
+    caller: &mut Caller<'_, HostState<E>>,
+    f: impl FnOnce(&mut VmLogic<E>, &mut Mem<'_>) -> HostResult<R>,
+) -> wasmtime::Result<R> {
+    charge_fuel(caller)?;
+    let memory = caller.data().memory;
+    let result = match memory {
+        Some(m) => {
+            let (data, state) = m.data_and_store_mut(&mut *caller);
+            f(&mut state.logic, &mut Mem(data))
+        }
+        None => f(&mut caller.data_mut().logic, &mut Mem(&mut [])),
+    };
+    refill_fuel(caller);
+    Ok(result?)
+}
+
+macro_rules! imports {
+    ($($name:ident($($arg:ident: $t:ty),*) -> $ret:ty;)*) => {
+        /// Every `env` import provided, by name.
+        pub const IMPORTS: &[&str] = &[$(stringify!($name)),*];
+
+        /// Binds every import to `linker`.
+        pub fn link<E: External + Send + 'static>(
+            linker: &mut Linker<HostState<E>>,
+        ) -> wasmtime::Result<()> {
+            $(
+                linker.func_wrap(
+                    "env",
+                    stringify!($name),
+                    |mut caller: Caller<'_, HostState<E>>, $($arg: $t),*| -> wasmtime::Result<$ret> {
+                        call_host(&mut caller, |logic, mem| logic.$name(mem, $($arg),*))
+                    },
+                )?;
+            )*
+            Ok(())
+        }
+    };
+}
+
+imports! {
+    // Registers
+    read_register(register_id: u64, ptr: u64) -> ();
+    register_len(register_id: u64) -> u64;
+    write_register(register_id: u64, data_len: u64, data_ptr: u64) -> ();
+    // Context
+    current_account_id(register_id: u64) -> ();
+    chain_id(register_id: u64) -> ();
+    signer_account_id(register_id: u64) -> ();
+    signer_account_pk(register_id: u64) -> ();
+    predecessor_account_id(register_id: u64) -> ();
+    refund_to_account_id(register_id: u64) -> ();
+    input(register_id: u64) -> ();
+    block_index() -> u64;
+    block_timestamp() -> u64;
+    epoch_height() -> u64;
+    storage_usage() -> u64;
+    // Economics
+    account_balance(balance_ptr: u64) -> ();
+    account_locked_balance(balance_ptr: u64) -> ();
+    attached_deposit(balance_ptr: u64) -> ();
+    prepaid_gas() -> u64;
+    used_gas() -> u64;
+    // Math
+    random_seed(register_id: u64) -> ();
+    sha256(value_len: u64, value_ptr: u64, register_id: u64) -> ();
+    keccak256(value_len: u64, value_ptr: u64, register_id: u64) -> ();
+    keccak512(value_len: u64, value_ptr: u64, register_id: u64) -> ();
+    sha3_256(value_len: u64, value_ptr: u64, register_id: u64) -> ();
+    sha3_384(value_len: u64, value_ptr: u64, register_id: u64) -> ();
+    sha3_512(value_len: u64, value_ptr: u64, register_id: u64) -> ();
+    ed25519_verify(sig_len: u64, sig_ptr: u64, msg_len: u64, msg_ptr: u64, pk_len: u64, pk_ptr: u64) -> u64;
+    p256_verify(sig_len: u64, sig_ptr: u64, msg_len: u64, msg_ptr: u64, pk_len: u64, pk_ptr: u64) -> u64;
+    ml_dsa_verify(sig_len: u64, sig_ptr: u64, msg_len: u64, msg_ptr: u64, pk_len: u64, pk_ptr: u64) -> u64;
+    ripemd160(value_len: u64, value_ptr: u64, register_id: u64) -> ();
+    ecrecover(hash_len: u64, hash_ptr: u64, sig_len: u64, sig_ptr: u64, v: u64, malleability_flag: u64, register_id: u64) -> u64;
+    // Miscellaneous
+    value_return(value_len: u64, value_ptr: u64) -> ();
+    panic() -> ();
+    panic_utf8(len: u64, ptr: u64) -> ();
+    log_utf8(len: u64, ptr: u64) -> ();
+    log_utf16(len: u64, ptr: u64) -> ();
+    abort(msg_ptr: u32, filename_ptr: u32, line: u32, col: u32) -> ();
+    // Promises
+    promise_create(acc_len: u64, acc_ptr: u64, m_len: u64, m_ptr: u64, a_len: u64, a_ptr: u64, amount_ptr: u64, gas: u64) -> u64;
+    promise_then(p: u64, acc_len: u64, acc_ptr: u64, m_len: u64, m_ptr: u64, a_len: u64, a_ptr: u64, amount_ptr: u64, gas: u64) -> u64;
+    promise_and(promise_idx_ptr: u64, promise_idx_count: u64) -> u64;
+    promise_batch_create(acc_len: u64, acc_ptr: u64) -> u64;
+    promise_batch_then(p: u64, acc_len: u64, acc_ptr: u64) -> u64;
+    promise_set_refund_to(p: u64, acc_len: u64, acc_ptr: u64) -> ();
+    promise_batch_action_state_init(p: u64, code_len: u64, code_ptr: u64, amount_ptr: u64) -> u64;
+    promise_batch_action_state_init_by_account_id(p: u64, acc_len: u64, hash_ptr: u64, amount_ptr: u64) -> u64;
+    set_state_init_data_entry(p: u64, action: u64, k_len: u64, k_ptr: u64, v_len: u64, v_ptr: u64) -> ();
+    current_contract_code(register_id: u64) -> u64;
+    universal_state_init_to_account_id(len: u64, ptr: u64, register_id: u64) -> u64;
+    promise_batch_action_universal_state_init(p: u64, len: u64, ptr: u64, amount_ptr: u64) -> ();
+    // Promise actions
+    promise_batch_action_create_account(p: u64) -> ();
+    promise_batch_action_deploy_contract(p: u64, code_len: u64, code_ptr: u64) -> ();
+    promise_batch_action_deploy_global_contract(p: u64, code_len: u64, code_ptr: u64) -> ();
+    promise_batch_action_deploy_global_contract_by_account_id(p: u64, code_len: u64, code_ptr: u64) -> ();
+    promise_batch_action_use_global_contract(p: u64, hash_len: u64, hash_ptr: u64) -> ();
+    promise_batch_action_use_global_contract_by_account_id(p: u64, acc_len: u64, acc_ptr: u64) -> ();
+    promise_batch_action_function_call(p: u64, m_len: u64, m_ptr: u64, a_len: u64, a_ptr: u64, amount_ptr: u64, gas: u64) -> ();
+    promise_batch_action_function_call_weight(p: u64, m_len: u64, m_ptr: u64, a_len: u64, a_ptr: u64, amount_ptr: u64, gas: u64, gas_weight: u64) -> ();
+    promise_batch_action_transfer(p: u64, amount_ptr: u64) -> ();
+    promise_batch_action_stake(p: u64, amount_ptr: u64, pk_len: u64, pk_ptr: u64) -> ();
+    promise_batch_action_add_key_with_full_access(p: u64, pk_len: u64, pk_ptr: u64, nonce: u64) -> ();
+    promise_batch_action_add_key_with_function_call(p: u64, pk_len: u64, pk_ptr: u64, nonce: u64, allowance_ptr: u64, recv_len: u64, recv_ptr: u64, names_len: u64, names_ptr: u64) -> ();
+    promise_batch_action_delete_key(p: u64, pk_len: u64, pk_ptr: u64) -> ();
+    promise_batch_action_delete_account(p: u64, b_len: u64, b_ptr: u64) -> ();
+    promise_batch_action_transfer_to_gas_key(p: u64, pk_len: u64, pk_ptr: u64, amount_ptr: u64) -> ();
+    promise_batch_action_add_gas_key_with_full_access(p: u64, pk_len: u64, pk_ptr: u64, num_nonces: u64) -> ();
+    promise_batch_action_add_gas_key_with_function_call(p: u64, pk_len: u64, pk_ptr: u64, num_nonces: u64, allowance_ptr: u64, recv_len: u64, recv_ptr: u64, names_len: u64, names_ptr: u64) -> ();
+    // Yield / resume
+    promise_yield_create(m_len: u64, m_ptr: u64, a_len: u64, a_ptr: u64, gas: u64, gas_weight: u64, register_id: u64) -> u64;
+    promise_yield_create_with_id(m_len: u64, m_ptr: u64, a_len: u64, a_ptr: u64, amount_ptr: u64, gas: u64, gas_weight: u64, id_len: u64, id_ptr: u64) -> u64;
+    promise_yield_resume(id_len: u64, id_ptr: u64, p_len: u64, p_ptr: u64) -> u32;
+    promise_yield_resume_with_yield_id(id_len: u64, id_ptr: u64, p_len: u64, p_ptr: u64) -> u32;
+    // Promise results
+    promise_results_count() -> u64;
+    promise_result(result_idx: u64, register_id: u64) -> u64;
+    promise_return(p: u64) -> ();
+    // Storage
+    storage_write(k_len: u64, k_ptr: u64, v_len: u64, v_ptr: u64, register_id: u64) -> u64;
+    storage_read(k_len: u64, k_ptr: u64, register_id: u64) -> u64;
+    storage_remove(k_len: u64, k_ptr: u64, register_id: u64) -> u64;
+    storage_has_key(k_len: u64, k_ptr: u64) -> u64;
+    storage_iter_prefix(prefix_len: u64, prefix_ptr: u64) -> u64;
+    storage_iter_range(start_len: u64, start_ptr: u64, end_len: u64, end_ptr: u64) -> u64;
+    storage_iter_next(iterator_id: u64, key_register_id: u64, value_register_id: u64) -> u64;
+    gas(opcodes: u32) -> ();
+    // Validator
+    validator_stake(acc_len: u64, acc_ptr: u64, stake_ptr: u64) -> ();
+    validator_total_stake(stake_ptr: u64) -> ();
+    // Alt BN128
+    alt_bn128_g1_multiexp(value_len: u64, value_ptr: u64, register_id: u64) -> ();
+    alt_bn128_g1_sum(value_len: u64, value_ptr: u64, register_id: u64) -> ();
+    alt_bn128_pairing_check(value_len: u64, value_ptr: u64) -> u64;
+    // BLS12-381
+    bls12381_p1_sum(value_len: u64, value_ptr: u64, register_id: u64) -> u64;
+    bls12381_p2_sum(value_len: u64, value_ptr: u64, register_id: u64) -> u64;
+    bls12381_g1_multiexp(value_len: u64, value_ptr: u64, register_id: u64) -> u64;
+    bls12381_g2_multiexp(value_len: u64, value_ptr: u64, register_id: u64) -> u64;
+    bls12381_map_fp_to_g1(value_len: u64, value_ptr: u64, register_id: u64) -> u64;
+    bls12381_map_fp2_to_g2(value_len: u64, value_ptr: u64, register_id: u64) -> u64;
+    bls12381_pairing_check(value_len: u64, value_ptr: u64) -> u64;
+    bls12381_p1_decompress(value_len: u64, value_ptr: u64, register_id: u64) -> u64;
+    bls12381_p2_decompress(value_len: u64, value_ptr: u64, register_id: u64) -> u64;
+    // Sandbox / test builds of nearcore only
+    sandbox_debug_log(len: u64, ptr: u64) -> ();
+    sleep_nanos(duration: u64) -> ();
+    burn_gas(gas: u64) -> ();
+}

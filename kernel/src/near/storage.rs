@@ -1,0 +1,198 @@
+//! Contract storage: the `External` trait (where state lives) and the `storage_*` host
+//! functions over it, with eviction into registers and live storage usage.
+
+use std::collections::BTreeMap;
+
+use super::errors::{HostError, HostResult};
+use super::gas::ext;
+use super::memory::Mem;
+use super::VmLogic;
+
+/// `max_length_storage_key`.
+pub const MAX_KEY_LEN: u64 = 2_048;
+/// `max_length_storage_value`.
+pub const MAX_VALUE_LEN: u64 = 4 << 20;
+/// `storage_num_extra_bytes_record`: what a record costs in storage usage beyond its bytes.
+pub const EXTRA_BYTES_RECORD: u64 = 40;
+
+/// Where a contract's key-value state lives. Keys are raw bytes in the account's namespace.
+/// Implementations buffer writes: the caller decides afterwards whether they are kept.
+pub trait External {
+    /// The value of `key`.
+    fn storage_get(&mut self, key: &[u8]) -> HostResult<Option<Vec<u8>>>;
+    /// Sets `key`; returns the value it replaced.
+    fn storage_set(&mut self, key: &[u8], value: &[u8]) -> HostResult<Option<Vec<u8>>>;
+    /// Removes `key`; returns the value it had.
+    fn storage_remove(&mut self, key: &[u8]) -> HostResult<Option<Vec<u8>>>;
+    /// True when `key` exists (even with an empty value).
+    fn storage_has_key(&mut self, key: &[u8]) -> HostResult<bool>;
+}
+
+/// State held in memory: for unit tests and for callers that keep state elsewhere.
+#[derive(Debug, Default, Clone)]
+pub struct MemExternal {
+    /// The key-value map.
+    pub map: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl External for MemExternal {
+    fn storage_get(&mut self, key: &[u8]) -> HostResult<Option<Vec<u8>>> {
+        Ok(self.map.get(key).cloned())
+    }
+    fn storage_set(&mut self, key: &[u8], value: &[u8]) -> HostResult<Option<Vec<u8>>> {
+        Ok(self.map.insert(key.to_vec(), value.to_vec()))
+    }
+    fn storage_remove(&mut self, key: &[u8]) -> HostResult<Option<Vec<u8>>> {
+        Ok(self.map.remove(key))
+    }
+    fn storage_has_key(&mut self, key: &[u8]) -> HostResult<bool> {
+        Ok(self.map.contains_key(key))
+    }
+}
+
+impl<E: External> VmLogic<E> {
+    fn read_key(&mut self, mem: &Mem<'_>, len: u64, ptr: u64) -> HostResult<Vec<u8>> {
+        let key = self.mem_or_reg(mem, len, ptr)?;
+        if key.len() as u64 > MAX_KEY_LEN {
+            return Err(HostError::KeyLengthExceeded(key.len() as u64));
+        }
+        Ok(key)
+    }
+
+    /// `storage_write(key_len, key_ptr, value_len, value_ptr, register_id)`: 1 if the key
+    /// existed (its old value goes to the register), 0 if new.
+    pub fn storage_write(
+        &mut self,
+        mem: &mut Mem<'_>,
+        key_len: u64,
+        key_ptr: u64,
+        value_len: u64,
+        value_ptr: u64,
+        register_id: u64,
+    ) -> HostResult<u64> {
+        self.gas.burn(ext::BASE)?;
+        self.not_in_view("storage_write")?;
+        self.gas.burn(ext::STORAGE_WRITE_BASE)?;
+        let key = self.read_key(mem, key_len, key_ptr)?;
+        let value = self.mem_or_reg(mem, value_len, value_ptr)?;
+        if value.len() as u64 > MAX_VALUE_LEN {
+            return Err(HostError::ValueLengthExceeded(value.len() as u64));
+        }
+        self.gas
+            .pay_per(ext::STORAGE_WRITE_KEY_BYTE, key.len() as u64)?;
+        self.gas
+            .pay_per(ext::STORAGE_WRITE_VALUE_BYTE, value.len() as u64)?;
+        let evicted = self.ext.storage_set(&key, &value)?;
+        let (k, v) = (key.len() as u64, value.len() as u64);
+        match evicted {
+            Some(old) => {
+                self.gas
+                    .pay_per(ext::STORAGE_WRITE_EVICTED_BYTE, old.len() as u64)?;
+                self.storage_usage = (self.storage_usage + v).saturating_sub(old.len() as u64);
+                self.set_register(register_id, old)?;
+                Ok(1)
+            }
+            None => {
+                self.storage_usage = self
+                    .storage_usage
+                    .saturating_add(k + v + EXTRA_BYTES_RECORD);
+                Ok(0)
+            }
+        }
+    }
+
+    /// `storage_read(key_len, key_ptr, register_id)`: 1 and the value in the register, or 0.
+    pub fn storage_read(
+        &mut self,
+        mem: &mut Mem<'_>,
+        key_len: u64,
+        key_ptr: u64,
+        register_id: u64,
+    ) -> HostResult<u64> {
+        self.gas.burn(ext::BASE)?;
+        self.gas.burn(ext::STORAGE_READ_BASE)?;
+        let key = self.read_key(mem, key_len, key_ptr)?;
+        self.gas
+            .pay_per(ext::STORAGE_READ_KEY_BYTE, key.len() as u64)?;
+        match self.ext.storage_get(&key)? {
+            Some(value) => {
+                self.gas
+                    .pay_per(ext::STORAGE_READ_VALUE_BYTE, value.len() as u64)?;
+                self.set_register(register_id, value)?;
+                Ok(1)
+            }
+            None => Ok(0),
+        }
+    }
+
+    /// `storage_remove(key_len, key_ptr, register_id)`: 1 and the old value in the register,
+    /// or 0.
+    pub fn storage_remove(
+        &mut self,
+        mem: &mut Mem<'_>,
+        key_len: u64,
+        key_ptr: u64,
+        register_id: u64,
+    ) -> HostResult<u64> {
+        self.gas.burn(ext::BASE)?;
+        self.not_in_view("storage_remove")?;
+        self.gas.burn(ext::STORAGE_REMOVE_BASE)?;
+        let key = self.read_key(mem, key_len, key_ptr)?;
+        self.gas
+            .pay_per(ext::STORAGE_REMOVE_KEY_BYTE, key.len() as u64)?;
+        match self.ext.storage_remove(&key)? {
+            Some(old) => {
+                self.gas
+                    .pay_per(ext::STORAGE_REMOVE_RET_VALUE_BYTE, old.len() as u64)?;
+                let freed = key.len() as u64 + old.len() as u64 + EXTRA_BYTES_RECORD;
+                self.storage_usage = self.storage_usage.saturating_sub(freed);
+                self.set_register(register_id, old)?;
+                Ok(1)
+            }
+            None => Ok(0),
+        }
+    }
+
+    /// `storage_has_key(key_len, key_ptr)`: 1 or 0.
+    pub fn storage_has_key(
+        &mut self,
+        mem: &mut Mem<'_>,
+        key_len: u64,
+        key_ptr: u64,
+    ) -> HostResult<u64> {
+        self.gas.burn(ext::BASE)?;
+        self.gas.burn(ext::STORAGE_HAS_KEY_BASE)?;
+        let key = self.read_key(mem, key_len, key_ptr)?;
+        self.gas
+            .pay_per(ext::STORAGE_HAS_KEY_BYTE, key.len() as u64)?;
+        Ok(u64::from(self.ext.storage_has_key(&key)?))
+    }
+
+    /// `storage_iter_prefix`: deprecated in nearcore, always an error.
+    pub fn storage_iter_prefix(&mut self, _m: &mut Mem<'_>, _l: u64, _p: u64) -> HostResult<u64> {
+        Err(HostError::Deprecated("storage_iter_prefix".into()))
+    }
+
+    /// `storage_iter_range`: deprecated in nearcore, always an error.
+    pub fn storage_iter_range(
+        &mut self,
+        _m: &mut Mem<'_>,
+        _a: u64,
+        _b: u64,
+        _c: u64,
+        _d: u64,
+    ) -> HostResult<u64> {
+        Err(HostError::Deprecated("storage_iter_range".into()))
+    }
+
+    /// `storage_iter_next`: deprecated in nearcore, always an error.
+    pub fn storage_iter_next(
+        &mut self,
+        _m: &mut Mem<'_>,
+        _i: u64,
+        _k: u64,
+        _v: u64,
+    ) -> HostResult<u64> {
+        Err(HostError::Deprecated("storage_iter_next".into()))
+    }
+}
