@@ -11,7 +11,7 @@
 //! - create: `Twalk` (clone the directory fid), `Tlcreate`, `Twrite` 1 KiB, `Tclunk`;
 //! - getattr: `Twalk` to the file, `Tgetattr`, `Tclunk` (a `stat` by path);
 //! - read: `Twalk`, `Tlopen`, `Tread`, `Tclunk`;
-//! - unlink: `Tunlinkat`.
+//! - unlink: `Tunlinkat` (diod lacks it: walk + `Tremove` there, as the Linux client does).
 //!
 //! Run: `cargo bench -p outlayer-tests --bench ninep_bench` (needs `diod`, e.g.
 //! `apt-get install diod`). `BENCH_FILES` (default 10000) and `BENCH_ROUNDS` (default 5)
@@ -27,7 +27,7 @@ use outlayer_fs::account::AccountId;
 use outlayer_fs::ninep::client::Client;
 use outlayer_fs::ninep::server::{serve_unix, ServerConfig};
 use outlayer_fs::ninep::{
-    Rmessage, Tattach, Tmessage, NOFID, P9_DOTL_CREATE, P9_DOTL_RDONLY, P9_DOTL_WRONLY,
+    Rmessage, Tattach, Tmessage, Tremove, NOFID, P9_DOTL_CREATE, P9_DOTL_RDONLY, P9_DOTL_WRONLY,
 };
 use outlayer_fs::statefs::StateFs;
 use outlayer_fs::store::Store;
@@ -125,26 +125,28 @@ fn main() -> anyhow::Result<()> {
 async fn run_round(target: &Target, n: u32) -> anyhow::Result<[f64; 4]> {
     let stream = tokio::net::UnixStream::connect(&target.sock).await?;
     let c = Client::new(stream);
-    c.version(1 << 20).await?;
-    attach(&c, &target.aname).await?;
+    c.version(1 << 20).await.context("version")?;
+    attach(&c, &target.aname).await.context("attach")?;
     let names: Vec<Vec<u8>> = (0..n).map(|i| format!("f{i:06}").into_bytes()).collect();
     let data = vec![0x5a_u8; 1024];
     let mut rates = [0.0; 4];
 
     let t = Instant::now();
     for name in &names {
-        c.walk(0, 1, &[]).await?;
-        c.lcreate(1, name, P9_DOTL_WRONLY | P9_DOTL_CREATE).await?;
-        c.write(1, 0, &data).await?;
-        c.clunk(1).await?;
+        c.walk(0, 1, &[]).await.context("walk (clone)")?;
+        c.lcreate(1, name, P9_DOTL_WRONLY | P9_DOTL_CREATE)
+            .await
+            .context("lcreate")?;
+        c.write(1, 0, &data).await.context("write")?;
+        c.clunk(1).await.context("clunk")?;
     }
     rates[0] = rate(n, t);
 
     let t = Instant::now();
     for name in &names {
-        c.walk(0, 1, &[name]).await?;
-        let a = c.getattr(1).await?;
-        c.clunk(1).await?;
+        c.walk(0, 1, &[name]).await.context("walk")?;
+        let a = c.getattr(1).await.context("getattr")?;
+        c.clunk(1).await.context("clunk")?;
         if a.size != 1024 {
             bail!("getattr: size {} instead of 1024", a.size);
         }
@@ -153,23 +155,48 @@ async fn run_round(target: &Target, n: u32) -> anyhow::Result<[f64; 4]> {
 
     let t = Instant::now();
     for name in &names {
-        c.walk(0, 1, &[name]).await?;
-        c.lopen(1, P9_DOTL_RDONLY).await?;
-        let got = c.read(1, 0, 4096).await?;
-        c.clunk(1).await?;
+        c.walk(0, 1, &[name]).await.context("walk")?;
+        c.lopen(1, P9_DOTL_RDONLY).await.context("lopen")?;
+        let got = c.read(1, 0, 4096).await.context("read")?;
+        c.clunk(1).await.context("clunk")?;
         if got != data {
             bail!("read back {} bytes that differ", got.len());
         }
     }
     rates[2] = rate(n, t);
 
+    // Like the Linux client: `Tunlinkat`, or walk + `Tremove` where the server lacks it
+    // (diod 1.0.24 answers EOPNOTSUPP); the mode is settled on the first file, untimed.
+    let (first, rest) = names.split_first().ok_or_else(|| anyhow!("no files"))?;
+    let by_remove = match c.unlinkat(0, first, 0).await {
+        Ok(()) => false,
+        Err(e) if e.errno() == Some(libc::EOPNOTSUPP) => {
+            remove(&c, first).await?;
+            true
+        }
+        Err(e) => return Err(e).context("unlinkat"),
+    };
     let t = Instant::now();
-    for name in &names {
-        c.unlinkat(0, name, 0).await?;
+    for name in rest {
+        if by_remove {
+            remove(&c, name).await?;
+        } else {
+            c.unlinkat(0, name, 0).await.context("unlinkat")?;
+        }
     }
-    rates[3] = rate(n, t);
+    rates[3] = rate(n - 1, t);
     c.clunk(0).await?;
     Ok(rates)
+}
+
+/// Unlinks `name` the 9P2000 way: walk to it, `Tremove` (which also clunks the fid).
+async fn remove(c: &Client, name: &[u8]) -> anyhow::Result<()> {
+    c.walk(0, 1, &[name]).await.context("walk")?;
+    match c.rpc(&Tmessage::Remove(Tremove { fid: 1 })).await {
+        Ok(Rmessage::Remove(_)) => Ok(()),
+        Ok(other) => Err(anyhow!("remove: unexpected {other:?}")),
+        Err(e) => Err(e).context("remove"),
+    }
 }
 
 /// Attaches fid 0 as the calling user: diod looks the numeric uid up, ours ignores it.
