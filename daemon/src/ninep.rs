@@ -22,7 +22,10 @@ impl Listeners {
     /// Starts what `args` asks for (nothing when it names no endpoint).
     pub fn start(fs: Arc<StateFs>, args: &NinepArgs) -> anyhow::Result<Self> {
         if args.socket.is_none() && args.listen.is_none() {
-            return Ok(Listeners { runtime: None, socket: None });
+            return Ok(Listeners {
+                runtime: None,
+                socket: None,
+            });
         }
         if let Some(addr) = args.listen.filter(|a| !a.ip().is_loopback()) {
             return Err(UsageError(format!(
@@ -35,7 +38,10 @@ impl Listeners {
             .thread_name("9p")
             .enable_all()
             .build()?;
-        let cfg = ServerConfig { read_only: args.read_only, ..ServerConfig::default() };
+        let cfg = ServerConfig {
+            read_only: args.read_only,
+            ..ServerConfig::default()
+        };
         if let Some(path) = &args.socket {
             let listener = runtime.block_on(async { bind_unix(path) })?;
             let fs = fs.clone();
@@ -57,7 +63,10 @@ impl Listeners {
             });
             tracing::info!(%addr, "serving 9P2000.L");
         }
-        Ok(Listeners { runtime: Some(runtime), socket: args.socket.clone() })
+        Ok(Listeners {
+            runtime: Some(runtime),
+            socket: args.socket.clone(),
+        })
     }
 }
 

@@ -29,8 +29,12 @@ struct Target {
 fn main() -> anyhow::Result<()> {
     let n: usize = env_or("BENCH_FILES", 10_000);
     let rounds: usize = env_or("BENCH_ROUNDS", 5);
-    let work = tempfile::Builder::new().prefix("outlayer-bench").tempdir()?;
-    let shm = tempfile::Builder::new().prefix("outlayer-bench").tempdir_in("/dev/shm")?;
+    let work = tempfile::Builder::new()
+        .prefix("outlayer-bench")
+        .tempdir()?;
+    let shm = tempfile::Builder::new()
+        .prefix("outlayer-bench")
+        .tempdir_in("/dev/shm")?;
     if !is_tmpfs(shm.path()) {
         anyhow::bail!("/dev/shm is not a tmpfs here");
     }
@@ -52,7 +56,10 @@ fn main() -> anyhow::Result<()> {
     for d in [&tmpfs_dir, &bind_src, &bind_mnt] {
         fs::create_dir(d)?;
     }
-    let status = Command::new("bindfs").arg(&bind_src).arg(&bind_mnt).status();
+    let status = Command::new("bindfs")
+        .arg(&bind_src)
+        .arg(&bind_mnt)
+        .status();
     if !status.is_ok_and(|s| s.success()) {
         anyhow::bail!("bindfs failed to mount (apt-get install bindfs)");
     }
@@ -60,9 +67,18 @@ fn main() -> anyhow::Result<()> {
     wait_mounted(&bind_mnt)?;
 
     let targets = [
-        Target { name: "outlayerd", dir: ours_dir },
-        Target { name: "bindfs", dir: bind_mnt.clone() },
-        Target { name: "tmpfs", dir: tmpfs_dir },
+        Target {
+            name: "outlayerd",
+            dir: ours_dir,
+        },
+        Target {
+            name: "bindfs",
+            dir: bind_mnt.clone(),
+        },
+        Target {
+            name: "tmpfs",
+            dir: tmpfs_dir,
+        },
     ];
     let workloads: [(&str, fn(&Path, usize) -> anyhow::Result<f64>); 6] = [
         ("create+write 1KiB+close", create_write),
@@ -84,9 +100,9 @@ fn main() -> anyhow::Result<()> {
         eprintln!("round {}/{rounds} done", round + 1);
     }
     println!("\n{n} files per workload, {rounds} rounds, medians (ops/s unless noted)\n");
-    println!(
-        "| workload | outlayerd | bindfs | tmpfs | ours/bindfs | ours/tmpfs |\n|---|---:|---:|---:|---:|---:|"
-    );
+    let names: Vec<&str> = targets.iter().map(|t| t.name).collect();
+    println!("| workload | {} | ours/bindfs | ours/tmpfs |", names.join(" | "));
+    println!("|---|---:|---:|---:|---:|---:|");
     for (w, (name, _)) in workloads.iter().enumerate() {
         let m: Vec<f64> = results[w].iter_mut().map(|v| median(v)).collect();
         println!(
@@ -186,7 +202,10 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn is_tmpfs(p: &Path) -> bool {

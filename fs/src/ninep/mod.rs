@@ -58,6 +58,9 @@ mod fids;
 #[cfg(feature = "ninep-server")]
 pub mod server;
 
+#[cfg(all(test, feature = "ninep-server"))]
+#[allow(clippy::unwrap_used)]
+mod bound_tests;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod fuzz;

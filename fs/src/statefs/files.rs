@@ -16,7 +16,7 @@ use super::nodes::Node;
 use super::{Attr, Ctx, StateFs};
 use crate::account::AccountId;
 use crate::error::{Error, Result};
-use crate::store::{now_ns, KeyMeta, Store, MAX_VALUE_LEN};
+use crate::store::{now_ns, KeyMeta, MAX_VALUE_LEN};
 
 /// How a file is opened.
 #[derive(Debug, Clone, Copy, Default)]
@@ -152,15 +152,15 @@ impl OpenFiles {
     }
 
     /// Called before `ino`'s key is removed or replaced: open handles keep its content.
-    pub(super) fn detach(&self, store: &Store, ino: u64) -> Result<()> {
+    pub(super) fn detach(&self, fs: &StateFs, ino: u64) -> Result<()> {
         let Some(file) = self.file(ino) else {
             return Ok(());
         };
         let mut st = file.state.lock();
         if st.data.is_none() {
-            st.data = Some(store.get(&st.account, &st.key)?.unwrap_or_default());
+            st.data = Some(fs.read_get(&st.account, &st.key)?.unwrap_or_default());
         }
-        let meta = store.meta(&st.account, &st.key)?;
+        let meta = fs.read_meta(&st.account, &st.key)?;
         st.orphan = Some(meta.unwrap_or(KeyMeta {
             ino,
             size: 0,
@@ -180,7 +180,7 @@ impl OpenFiles {
     /// Changes the length of `ino`: through the open buffer when there is one, else at once.
     pub(super) fn truncate(
         &self,
-        store: &Store,
+        fs: &StateFs,
         ino: u64,
         account: &AccountId,
         key: &[u8],
@@ -194,7 +194,7 @@ impl OpenFiles {
         }
         if let Some(file) = self.file(ino) {
             let mut st = file.state.lock();
-            load(store, &mut st)?;
+            load(fs, &mut st)?;
             if let Some(d) = st.data.as_mut() {
                 d.resize(size as usize, 0);
             }
@@ -203,10 +203,10 @@ impl OpenFiles {
             return if fh.is_some() {
                 Ok(())
             } else {
-                commit(store, ino, &mut st)
+                commit(fs, ino, &mut st)
             };
         }
-        let mut txn = store.begin(account)?;
+        let mut txn = fs.begin(account)?;
         match txn.meta(key)? {
             Some(m) if m.ino == ino => {}
             _ => return Err(Error::NotFound),
@@ -220,20 +220,20 @@ impl OpenFiles {
 }
 
 /// Fills the buffer from the store, if it is not already the file's content.
-fn load(store: &Store, st: &mut OpenState) -> Result<()> {
+fn load(fs: &StateFs, st: &mut OpenState) -> Result<()> {
     if st.data.is_none() {
-        st.data = Some(store.get(&st.account, &st.key)?.unwrap_or_default());
+        st.data = Some(fs.read_get(&st.account, &st.key)?.unwrap_or_default());
     }
     Ok(())
 }
 
 /// Writes a dirty buffer to the store as one transaction, then drops it.
-fn commit(store: &Store, ino: u64, st: &mut OpenState) -> Result<()> {
+fn commit(fs: &StateFs, ino: u64, st: &mut OpenState) -> Result<()> {
     if !st.dirty || st.orphan.is_some() {
         return Ok(());
     }
     let Some(data) = &st.data else { return Ok(()) };
-    let mut txn = store.begin(&st.account)?;
+    let mut txn = fs.begin(&st.account)?;
     txn.put(&st.key, data.clone())?;
     txn.commit()?;
     tracing::trace!(ino, len = data.len(), "committed file");
@@ -254,7 +254,7 @@ impl StateFs {
             _ => return Err(Error::IsDir),
         };
         if self.files.file(ino).is_none() {
-            match self.store.meta(&account, &key)? {
+            match self.read_meta(&account, &key)? {
                 Some(m) if m.ino == ino => {}
                 _ => return Err(Error::NotFound),
             }
@@ -291,7 +291,7 @@ impl StateFs {
             Err(e) => return Err(e),
         }
         let key = super::layout::new_entry_key(&*self.dir_set(&account)?, &dir, name)?;
-        let mut txn = self.store.begin(&account)?;
+        let mut txn = self.begin(&account)?;
         if txn.meta(&key)?.is_some() {
             return Err(Error::Exists); // created by someone else since the lookup
         }
@@ -301,7 +301,7 @@ impl StateFs {
         txn.put(&key, Vec::new())?;
         txn.touch_dir(&dir);
         txn.commit()?;
-        let meta = self.store.meta(&account, &key)?.ok_or(Error::NotFound)?;
+        let meta = self.read_meta(&account, &key)?.ok_or(Error::NotFound)?;
         let attr = self.file_attr(meta, &None);
         self.nodes.add_ref(
             attr.ino,
@@ -330,7 +330,8 @@ impl StateFs {
         match &*snap {
             Some((generation, value)) if *generation == st.generation => Ok(slice(value)),
             _ => {
-                let value = Arc::new(self.store.get(&st.account, &st.key)?.unwrap_or_default());
+                let value = self.read_with_value(&st.account, &st.key, <[u8]>::to_vec)?;
+                let value = Arc::new(value.unwrap_or_default());
                 let out = slice(&value);
                 *snap = Some((st.generation, value));
                 Ok(out)
@@ -345,7 +346,7 @@ impl StateFs {
             return Err(Error::BadHandle);
         }
         let mut st = h.file.state.lock();
-        load(&self.store, &mut st)?;
+        load(self, &mut st)?;
         let buf = st.data.get_or_insert_with(Vec::new);
         let start = if h.flags.append {
             buf.len() as u64
@@ -373,7 +374,7 @@ impl StateFs {
     pub fn flush(&self, fh: u64) -> Result<()> {
         let h = self.files.handle(fh)?;
         let mut st = h.file.state.lock();
-        commit(&self.store, h.file.ino, &mut st)
+        commit(self, h.file.ino, &mut st)
     }
 
     /// Commits buffered writes and makes them durable.
@@ -390,7 +391,7 @@ impl StateFs {
             .write()
             .remove(&fh)
             .ok_or(Error::BadHandle)?;
-        let result = commit(&self.store, h.file.ino, &mut h.file.state.lock());
+        let result = commit(self, h.file.ino, &mut h.file.state.lock());
         let mut by_ino = self.files.by_ino.lock();
         let mut st = h.file.state.lock();
         st.handles = st.handles.saturating_sub(1);
@@ -398,6 +399,16 @@ impl StateFs {
             by_ino.remove(&h.file.ino);
         }
         result
+    }
+
+    /// Commits the buffered writes of every open file (a bound session handing its
+    /// transaction back: what the guest wrote counts even if it never closed the file).
+    pub(super) fn flush_all(&self) -> Result<()> {
+        let files: Vec<_> = self.files.by_ino.lock().values().cloned().collect();
+        for file in files {
+            commit(self, file.ino, &mut file.state.lock())?;
+        }
+        Ok(())
     }
 
     /// Current time, for adapters that stamp `atime` and friends.

@@ -10,11 +10,13 @@
 //! release ([`files`]); everything else (mkdir, rename, unlink, truncate by path) commits at
 //! once, each as one transaction.
 
+mod backend;
 mod files;
 mod layout;
 mod nodes;
 mod readdir;
 
+pub use backend::BoundTxn;
 pub use files::OpenFlags;
 pub use readdir::DirEntry;
 
@@ -115,6 +117,7 @@ pub struct RenameFlags {
 /// The state filesystem.
 pub struct StateFs {
     store: Arc<Store>,
+    backend: backend::Backend,
     nodes: NodeTable,
     dir_sets: Mutex<HashMap<AccountId, Arc<DirSet>>>,
     files: files::OpenFiles,
@@ -129,10 +132,15 @@ pub struct StateFs {
 impl StateFs {
     /// A filesystem over `store`, owned by the current user; `read_only` refuses all changes.
     pub fn new(store: Arc<Store>, read_only: bool) -> Self {
+        Self::with_backend(store, read_only, backend::Backend::Autocommit)
+    }
+
+    fn with_backend(store: Arc<Store>, read_only: bool, backend: backend::Backend) -> Self {
         // SAFETY: getuid/getgid cannot fail and touch no memory.
         let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
         StateFs {
             store,
+            backend,
             nodes: NodeTable::new(),
             dir_sets: Mutex::new(HashMap::new()),
             files: files::OpenFiles::default(),
@@ -187,11 +195,10 @@ impl StateFs {
         match &node {
             Node::File { account, key } => {
                 if let Some(size) = set.size {
-                    self.files
-                        .truncate(&self.store, ino, account, key, size, fh)?;
+                    self.files.truncate(self, ino, account, key, size, fh)?;
                 }
                 if let Some(mtime) = set.mtime_ns {
-                    let mut txn = self.store.begin(account)?;
+                    let mut txn = self.begin(account)?;
                     self.check_ino(&txn, key, ino)?;
                     txn.set_mtime(key, mtime)?;
                     txn.commit()?;
@@ -202,7 +209,7 @@ impl StateFs {
                     return Err(Error::IsDir);
                 }
                 if let Some(mtime) = set.mtime_ns {
-                    let mut txn = self.store.begin(account)?;
+                    let mut txn = self.begin(account)?;
                     let mut meta = txn.dir(path)?.ok_or(Error::NotFound)?;
                     meta.mtime_ns = mtime;
                     meta.ctime_ns = now_ns();
@@ -216,7 +223,7 @@ impl StateFs {
                     return Err(Error::IsDir);
                 }
                 if let Some(mtime) = set.mtime_ns {
-                    let mut txn = self.store.begin(account)?;
+                    let mut txn = self.begin(account)?;
                     let mut meta = txn.account_meta().ok_or(Error::NotFound)?;
                     meta.mtime_ns = mtime;
                     meta.ctime_ns = now_ns();
@@ -239,7 +246,7 @@ impl StateFs {
         let (node, attr) = match self.nodes.get(parent).ok_or(Error::NotFound)? {
             Node::Root => {
                 let account = AccountId::from_bytes(name)?;
-                let mut txn = self.store.begin(&account)?;
+                let mut txn = self.begin(&account)?;
                 let meta = txn.create_account()?;
                 txn.commit()?;
                 (Node::Account(account), self.dir_attr(meta))
@@ -262,7 +269,7 @@ impl StateFs {
             }
         };
         let path = join(dir, &component);
-        let mut txn = self.store.begin(account)?;
+        let mut txn = self.begin(account)?;
         if txn.dir(&path)?.is_some() || txn.meta(&path)?.is_some() {
             return Err(Error::Exists);
         }
@@ -288,17 +295,21 @@ impl StateFs {
         let (node, _) = self.child(parent, name)?;
         match node {
             Node::Account(account) => {
-                let mut txn = self.store.begin(&account)?;
+                let mut txn = self.begin(&account)?;
                 txn.remove_account()?;
                 txn.commit()?;
                 self.forget_dirs(&account);
                 Ok(())
             }
             Node::Dir { account, path } => {
-                let mut txn = self.store.begin(&account)?;
-                if self.dir_set(&account)?.subtree(&path).count() > 1
-                    || self.has_keys_below(&account, &path)?
-                {
+                let mut txn = self.begin(&account)?;
+                // Checked through the transaction, under the account lock (and, bound, over
+                // the session's own writes): the directory cache could be a moment behind.
+                let has_subdirs = txn
+                    .dirs()?
+                    .iter()
+                    .any(|(p, _)| *p != path && is_at_or_below(p, &path));
+                if has_subdirs || has_keys_below(&txn, &path)? {
                     return Err(Error::NotEmpty);
                 }
                 txn.remove_dir(&path);
@@ -319,9 +330,9 @@ impl StateFs {
         let Node::File { account, key } = node else {
             return Err(Error::IsDir);
         };
-        self.files.detach(&self.store, attr.ino)?;
+        self.files.detach(self, attr.ino)?;
         let dirs = self.dir_set(&account)?;
-        let mut txn = self.store.begin(&account)?;
+        let mut txn = self.begin(&account)?;
         txn.remove(&key)?;
         txn.touch_dir(dirs.locate(&key).0);
         txn.commit()?;
@@ -374,9 +385,9 @@ impl StateFs {
                     if !matches!(t, Node::File { .. }) {
                         return Err(Error::IsDir);
                     }
-                    self.files.detach(&self.store, t_attr.ino)?;
+                    self.files.detach(self, t_attr.ino)?;
                 }
-                let mut txn = self.store.begin(&account)?;
+                let mut txn = self.begin(&account)?;
                 txn.rename_key(&key, &to_key)?;
                 txn.touch_dir(dirs.locate(&key).0);
                 txn.touch_dir(&to_dir);
@@ -414,26 +425,25 @@ impl StateFs {
         if is_at_or_below(&to, from) {
             return Err(Error::Invalid("cannot move a directory into itself"));
         }
-        let mut txn = self.store.begin(account)?;
+        let mut txn = self.begin(account)?;
         match target {
             Some((Node::Dir { path, .. }, _)) => {
-                if dirs.subtree(&path).count() > 1 || self.has_keys_below(account, &path)? {
+                if dirs.subtree(&path).count() > 1 || has_keys_below(&txn, &path)? {
                     return Err(Error::NotEmpty);
                 }
                 txn.remove_dir(&path);
             }
             Some(_) => return Err(Error::NotDir),
-            None if self.has_keys_below(account, &to)? => return Err(Error::NotEmpty),
+            None if has_keys_below(&txn, &to)? => return Err(Error::NotEmpty),
             None => {}
         }
         let mut moved_keys = Vec::new();
-        self.store
-            .scan_keys(account, &dir_prefix(from), &dir_prefix(from), |k, m| {
-                if k.len() > from.len() + 1 {
-                    moved_keys.push((k.to_vec(), m.ino));
-                }
-                true
-            })?;
+        txn.scan_keys(&dir_prefix(from), &dir_prefix(from), |k, m| {
+            if k.len() > from.len() + 1 {
+                moved_keys.push((k.to_vec(), m.ino));
+            }
+            true
+        })?;
         for (k, _) in &moved_keys {
             txn.rename_key(k, &[&to[..], &k[from.len()..]].concat())?;
         }
@@ -501,7 +511,7 @@ impl StateFs {
         let parent_prefix = dir_prefix(layout::parent_of(path).unwrap_or_default());
         let prefix = dir_prefix(path);
         let mut out = Vec::new();
-        self.store.scan_keys(account, &prefix, &prefix, |k, _| {
+        self.read_scan_keys(account, &prefix, &prefix, |k, _| {
             if k.len() > prefix.len() {
                 out.push(names::encode(&k[parent_prefix.len()..]));
             }
@@ -512,9 +522,9 @@ impl StateFs {
 
     fn dir_ino(&self, account: &AccountId, dir: &[u8]) -> Result<Option<u64>> {
         Ok(if dir.is_empty() {
-            self.store.account(account)?.map(|m| m.ino)
+            self.read_account(account)?.map(|m| m.ino)
         } else {
-            self.store.dir(account, dir)?.map(|m| m.ino)
+            self.read_dir(account, dir)?.map(|m| m.ino)
         })
     }
 
@@ -536,7 +546,7 @@ impl StateFs {
         match self.nodes.get(parent).ok_or(Error::NotFound)? {
             Node::Root => {
                 let account = AccountId::from_bytes(name).map_err(|_| Error::NotFound)?;
-                let meta = self.store.account(&account)?.ok_or(Error::NotFound)?;
+                let meta = self.read_account(&account)?.ok_or(Error::NotFound)?;
                 Ok((Node::Account(account), self.dir_attr(meta)))
             }
             Node::Account(account) => self.child_in(&account, b"", name),
@@ -551,7 +561,7 @@ impl StateFs {
             Decoded::Exact(component) => {
                 let key = join(dir, &component);
                 if !component.contains(&b'/') && dirs.contains(&key) {
-                    let meta = self.store.dir(account, &key)?.ok_or(Error::NotFound)?;
+                    let meta = self.read_dir(account, &key)?.ok_or(Error::NotFound)?;
                     let node = Node::Dir {
                         account: account.clone(),
                         path: key,
@@ -566,7 +576,7 @@ impl StateFs {
             Decoded::Long { prefix, .. } => {
                 let mut found = None;
                 let start = join(dir, &prefix);
-                self.store.scan_keys(account, &start, &start, |k, _| {
+                self.read_scan_keys(account, &start, &start, |k, _| {
                     let (d, c) = dirs.locate(k);
                     if d == dir && names::is_name_of(name, c) {
                         found = Some(k.to_vec());
@@ -577,7 +587,7 @@ impl StateFs {
                 found.ok_or(Error::NotFound)?
             }
         };
-        let meta = self.store.meta(account, &key)?.ok_or(Error::NotFound)?;
+        let meta = self.read_meta(account, &key)?.ok_or(Error::NotFound)?;
         let attr = self.file_attr(meta, &self.files.dirty_size(meta.ino));
         Ok((
             Node::File {
@@ -598,11 +608,11 @@ impl StateFs {
                     ctime_ns: t,
                 }))
             }
-            Node::Account(a) => Ok(self.dir_attr(self.store.account(a)?.ok_or(Error::NotFound)?)),
+            Node::Account(a) => Ok(self.dir_attr(self.read_account(a)?.ok_or(Error::NotFound)?)),
             Node::Dir { account, path } => {
-                Ok(self.dir_attr(self.store.dir(account, path)?.ok_or(Error::NotFound)?))
+                Ok(self.dir_attr(self.read_dir(account, path)?.ok_or(Error::NotFound)?))
             }
-            Node::File { account, key } => match self.store.meta(account, key)? {
+            Node::File { account, key } => match self.read_meta(account, key)? {
                 Some(meta) if meta.ino == ino => {
                     Ok(self.file_attr(meta, &self.files.dirty_size(ino)))
                 }
@@ -648,7 +658,7 @@ impl StateFs {
     }
 
     /// Fails unless `key` still names inode `ino` (it may have been replaced meanwhile).
-    fn check_ino(&self, txn: &Txn<'_>, key: &[u8], ino: u64) -> Result<()> {
+    fn check_ino(&self, txn: &Txn<'static>, key: &[u8], ino: u64) -> Result<()> {
         match txn.meta(key)? {
             Some(m) if m.ino == ino => Ok(()),
             _ => Err(Error::NotFound),
@@ -663,7 +673,7 @@ impl StateFs {
         }
         // Loaded under the cache lock, so a load can never overwrite a later invalidation.
         let set = Arc::new(DirSet::new(
-            self.store.dirs(account)?.into_iter().map(|(p, _)| p),
+            self.read_dirs(account)?.into_iter().map(|(p, _)| p),
         ));
         cache.insert(account.clone(), set.clone());
         Ok(set)
@@ -672,17 +682,18 @@ impl StateFs {
     fn forget_dirs(&self, account: &AccountId) {
         self.dir_sets.lock().remove(account);
     }
+}
 
-    /// True when a key lies inside directory `dir` (`dir/` plus at least one byte).
-    fn has_keys_below(&self, account: &AccountId, dir: &[u8]) -> Result<bool> {
-        let prefix = dir_prefix(dir);
-        let mut found = false;
-        self.store.scan_keys(account, &prefix, &prefix, |k, _| {
-            found = k.len() > prefix.len();
-            !found
-        })?;
-        Ok(found)
-    }
+/// True when a key lies inside directory `dir` (`dir/` plus at least one byte), as `txn`
+/// sees it.
+fn has_keys_below(txn: &Txn<'static>, dir: &[u8]) -> Result<bool> {
+    let prefix = dir_prefix(dir);
+    let mut found = false;
+    txn.scan_keys(&prefix, &prefix, |k, _| {
+        found = k.len() > prefix.len();
+        !found
+    })?;
+    Ok(found)
 }
 
 /// A name that does not decode names nothing (ENOENT on lookup); creating it is EINVAL.

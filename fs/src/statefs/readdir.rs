@@ -69,8 +69,8 @@ impl StateFs {
             Node::Dir { account, path } => {
                 let (dirs, subdirs) = self.subdirs(account, path)?;
                 let parent = match super::layout::parent_of(path) {
-                    Some(p) if !p.is_empty() => self.store.dir(account, p)?.map(|m| m.ino),
-                    _ => self.store.account(account)?.map(|m| m.ino),
+                    Some(p) if !p.is_empty() => self.read_dir(account, p)?.map(|m| m.ino),
+                    _ => self.read_account(account)?.map(|m| m.ino),
                 };
                 (dirs, subdirs, parent.unwrap_or(ROOT_INO))
             }
@@ -141,7 +141,7 @@ impl StateFs {
         let dirs = self.dir_set(account)?;
         let mut subdirs = Vec::new();
         for path in dirs.children(dir) {
-            if let Some(meta) = self.store.dir(account, path)? {
+            if let Some(meta) = self.read_dir(account, path)? {
                 let component = &path[dir_prefix(dir).len()..];
                 subdirs.push((names::encode(component), meta.ino));
             }
@@ -197,7 +197,7 @@ impl StateFs {
             let mut seek_past = None;
             let mut full = false;
             let from = cur.resume.clone();
-            self.store.scan_keys(account, &prefix, &from, |key, meta| {
+            self.read_scan_keys(account, &prefix, &from, |key, meta| {
                 let (d, component) = h.dirs.locate(key);
                 if d == dir {
                     if h.dirs.contains(key) {
@@ -230,7 +230,7 @@ impl StateFs {
         mut emit: impl FnMut(&mut Cursor, u64, FileKind, String) -> bool,
     ) -> Result<()> {
         let from = cur.resume.clone();
-        self.store.scan_accounts(&from, |name, meta| {
+        self.read_scan_accounts(&from, |name, meta| {
             let Ok(name) = std::str::from_utf8(name) else {
                 return true;
             };

@@ -17,7 +17,7 @@ mod txn;
 
 pub use columns::Col;
 pub use records::{now_ns, DirMeta, KeyMeta};
-pub use txn::{Change, ChangeKind, Txn};
+pub use txn::{Change, ChangeKind, StoreRef, Txn};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -169,7 +169,21 @@ impl Store {
             .or_default()
             .clone();
         let guard = lock.lock_arc();
-        Txn::new(self, account.clone(), guard)
+        Txn::new(StoreRef::Borrowed(self), account.clone(), guard)
+    }
+
+    /// Like [`Store::begin`], but the transaction owns a handle on the store, so it can
+    /// outlive the caller's borrow (a 9P session bound to an execution keeps it across
+    /// requests and threads).
+    pub fn begin_shared(self: &Arc<Self>, account: &AccountId) -> Result<Txn<'static>> {
+        let lock = self
+            .locks
+            .lock()
+            .entry(account.clone())
+            .or_default()
+            .clone();
+        let guard = lock.lock_arc();
+        Txn::new(StoreRef::Shared(self.clone()), account.clone(), guard)
     }
 
     /// Registers a function called after each commit.

@@ -1,6 +1,8 @@
 //! `Txn`: reads through a write overlay on one account, committed as one `WriteBatch`.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::Arc;
 
 use parking_lot::{ArcMutexGuard, RawMutex};
 use rocksdb::WriteBatch;
@@ -46,9 +48,29 @@ pub struct Change {
     pub kind: ChangeKind,
 }
 
+/// How a transaction reaches its store: borrowed ([`Store::begin`]) or shared
+/// ([`Store::begin_shared`], for a transaction that must outlive any one borrow).
+pub enum StoreRef<'s> {
+    /// A plain borrow.
+    Borrowed(&'s Store),
+    /// A counted handle.
+    Shared(Arc<Store>),
+}
+
+impl std::ops::Deref for StoreRef<'_> {
+    type Target = Store;
+
+    fn deref(&self) -> &Store {
+        match self {
+            StoreRef::Borrowed(s) => s,
+            StoreRef::Shared(s) => s,
+        }
+    }
+}
+
 /// A transaction on one account. Dropping it without `commit` discards every write.
 pub struct Txn<'s> {
-    store: &'s Store,
+    store: StoreRef<'s>,
     /// Who commits (see [`super::with_origin`]); reported to change listeners.
     origin: u64,
     account: AccountId,
@@ -71,7 +93,7 @@ pub struct Txn<'s> {
 
 impl<'s> Txn<'s> {
     pub(super) fn new(
-        store: &'s Store,
+        store: StoreRef<'s>,
         account: AccountId,
         lock: ArcMutexGuard<RawMutex, ()>,
     ) -> Result<Self> {
@@ -99,8 +121,8 @@ impl<'s> Txn<'s> {
     }
 
     /// The store underneath (for reads that need no overlay).
-    pub fn store(&self) -> &'s Store {
-        self.store
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// The account's record, including one created in this transaction.
@@ -160,6 +182,83 @@ impl<'s> Txn<'s> {
             Some(KeyWrite::Delete { .. }) => Ok(None),
             None => self.store.meta(&self.account, key),
         }
+    }
+
+    /// Runs `f` on the value of `key` as this transaction sees it, without copying a
+    /// committed value out of RocksDB.
+    pub fn with_value<T>(&self, key: &[u8], f: impl FnOnce(&[u8]) -> T) -> Result<Option<T>> {
+        match self.keys.get(key) {
+            Some(KeyWrite::Put { value, .. }) => Ok(Some(f(value))),
+            Some(KeyWrite::Delete { .. }) => Ok(None),
+            Some(KeyWrite::Touch(_)) | None => self.store.with_value(&self.account, key, f),
+        }
+    }
+
+    /// Calls `f(key, meta)` for the keys starting with `prefix`, in key order, from `from`
+    /// on, while it returns true, as this transaction sees them: keys written here show
+    /// with their new metadata, keys removed here do not show ([`Store::scan_keys`] merged
+    /// with the write overlay).
+    pub fn scan_keys(
+        &self,
+        prefix: &[u8],
+        from: &[u8],
+        mut f: impl FnMut(&[u8], KeyMeta) -> bool,
+    ) -> Result<()> {
+        let from = from.max(prefix);
+        let mut pending = self
+            .keys
+            .range::<[u8], _>((Bound::Included(from), Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .peekable();
+        let mut stopped = false;
+        self.store
+            .scan_keys(&self.account, prefix, from, |key, committed| {
+                // Keys only this transaction has, sorting before the committed one.
+                while let Some((k, w)) = pending.next_if(|(k, _)| k.as_slice() < key) {
+                    if let KeyWrite::Put { meta, .. } | KeyWrite::Touch(meta) = w {
+                        if !f(k, *meta) {
+                            stopped = true;
+                            return false;
+                        }
+                    }
+                }
+                let shown = match pending.next_if(|(k, _)| k.as_slice() == key) {
+                    Some((_, KeyWrite::Put { meta, .. } | KeyWrite::Touch(meta))) => Some(*meta),
+                    Some((_, KeyWrite::Delete { .. })) => None,
+                    None => Some(committed),
+                };
+                match shown {
+                    Some(meta) if !f(key, meta) => {
+                        stopped = true;
+                        false
+                    }
+                    _ => true,
+                }
+            })?;
+        if stopped {
+            return Ok(());
+        }
+        for (k, w) in pending {
+            if let KeyWrite::Put { meta, .. } | KeyWrite::Touch(meta) = w {
+                if !f(k, *meta) {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every overlay directory of the account as this transaction sees it, in path order.
+    pub fn dirs(&self) -> Result<Vec<(Vec<u8>, DirMeta)>> {
+        let mut all: BTreeMap<Vec<u8>, DirMeta> =
+            self.store.dirs(&self.account)?.into_iter().collect();
+        for (path, d) in &self.dirs {
+            match d {
+                Some(meta) => all.insert(path.clone(), *meta),
+                None => all.remove(path),
+            };
+        }
+        Ok(all.into_iter().collect())
     }
 
     /// Writes `value` under `key`; returns the metadata the key had before, if any.
@@ -339,7 +438,7 @@ impl<'s> Txn<'s> {
             // Writing into an account that does not exist yet creates it.
             self.create_account()?;
         }
-        let store = self.store;
+        let store = &*self.store;
         let acct = self.account.as_str();
         let mut batch = WriteBatch::default();
         let mut changes = Vec::with_capacity(self.keys.len());

@@ -221,6 +221,12 @@ impl Session {
             Some(n) => (n, true),
             None => (&t.aname[..], false),
         };
+        // A session bound to an execution shows its account only: `""` names it too.
+        let name = match self.fs.bound_account() {
+            Some(a) if name.is_empty() || name == a.as_str().as_bytes() => a.as_str().as_bytes(),
+            Some(_) => return Err(Errno(libc::ENOENT)),
+            None => name,
+        };
         let attr = if name.is_empty() {
             self.fs.add_ref(ROOT_INO)?;
             self.fs.getattr(ROOT_INO)?
