@@ -41,6 +41,66 @@ pub enum Command {
     /// Read and write contract state directly
     #[command(subcommand)]
     State(StateCommand),
+    /// Deploy a contract to ACCOUNT (creating the account if needed)
+    Deploy {
+        /// NEAR account id
+        account: String,
+        /// The contract (.wasm, at most 4 MiB)
+        file: PathBuf,
+    },
+    /// Call a contract method; prints the outcome as one JSON object
+    Call(CallArgs),
+}
+
+/// `outlayerd call`.
+#[derive(Debug, Args, Clone, serde::Serialize, serde::Deserialize)]
+pub struct CallArgs {
+    /// The contract's account
+    pub account: String,
+    /// The exported method
+    pub method: String,
+    /// Arguments as JSON [default: no arguments]
+    #[arg(conflicts_with = "args_file")]
+    pub args: Option<String>,
+    /// Read the arguments (any bytes) from this file
+    #[arg(long, value_name = "FILE")]
+    #[serde(skip)]
+    pub args_file: Option<PathBuf>,
+    /// A view call: no state changes, no promises, no signer
+    #[arg(long)]
+    pub view: bool,
+    /// Signer account [default: the contract's account]
+    #[arg(long, value_name = "ID")]
+    pub signer: Option<String>,
+    /// Predecessor account [default: the contract's account]
+    #[arg(long, value_name = "ID")]
+    pub predecessor: Option<String>,
+    /// Attached deposit in yoctoNEAR
+    #[arg(long, value_name = "YOCTO", default_value_t = 0)]
+    #[serde(with = "u128_text")]
+    pub deposit: u128,
+    /// Prepaid gas [default and maximum: 1 PGas = 10^15]
+    #[arg(long, value_name = "GAS")]
+    pub gas: Option<u64>,
+    /// Block height seen by the contract
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub block_height: u64,
+    /// Block timestamp in ns [default: now]
+    #[arg(long, value_name = "NS")]
+    pub block_timestamp: Option<u64>,
+    /// Wall-clock limit in seconds
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Execution mode (only `direct` exists so far)
+    #[arg(long, value_enum, default_value_t = Mode::Direct)]
+    pub mode: Mode,
+}
+
+/// How a contract runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+pub enum Mode {
+    /// In wasmtime with the NEAR host ABI
+    Direct,
 }
 
 /// `outlayerd mount`.
@@ -152,4 +212,18 @@ pub enum Format {
     Base64,
     /// Pretty-printed JSON (fails if the value is not JSON)
     Json,
+}
+
+/// u128 as decimal text: the control socket's internally tagged JSON cannot carry a u128
+/// number.
+mod u128_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
 }

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod control;
+pub mod exec_ops;
 pub mod mount;
 pub mod ninep;
 pub mod state_ops;
@@ -36,10 +37,15 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => mount::serve(&data_dir, args).map_err(from_anyhow),
         Command::Umount { mountpoint } => mount::umount(mountpoint).map_err(from_anyhow),
         Command::State(cmd) => state(&data_dir, cmd),
+        Command::Deploy { account, file } => deploy(&data_dir, account, file),
+        Command::Call(args) => call(&data_dir, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            if e.message.is_empty() {
+                return ExitCode::from(e.exit_code);
+            }
             eprintln!("outlayerd: {}", e.message);
             ExitCode::from(e.exit_code)
         }
@@ -71,7 +77,7 @@ fn usage(message: String) -> ErrorReply {
 /// Where `state` commands go: the daemon holding the data dir, or the store itself.
 enum Target {
     Daemon(ControlClient),
-    Embedded(Store),
+    Embedded(std::sync::Arc<Store>),
 }
 
 impl Target {
@@ -80,7 +86,7 @@ impl Target {
             return Ok(Target::Daemon(c));
         }
         Store::open(data_dir)
-            .map(Target::Embedded)
+            .map(|s| Target::Embedded(std::sync::Arc::new(s)))
             .map_err(state_ops::fail)
             .map_err(|mut e| {
                 e.exit_code = 1;
@@ -168,6 +174,53 @@ fn state(data_dir: &Path, cmd: &StateCommand) -> Result<(), ErrorReply> {
                 }
             }
         }
+    }
+}
+
+fn deploy(data_dir: &Path, account: &str, file: &Path) -> Result<(), ErrorReply> {
+    let code = exec_ops::read_file(file, "contract")?;
+    match Target::open(data_dir)? {
+        Target::Embedded(store) => {
+            exec_ops::deploy(&exec_ops::LazyExecutor::new(store), account, &code)
+        }
+        Target::Daemon(mut c) => {
+            let req = Request::Deploy {
+                account: account.to_string(),
+                code: B64.encode(&code),
+            };
+            c.call(&req, &mut |_| {}).map(drop)
+        }
+    }?;
+    eprintln!(
+        "outlayerd: deployed {} ({} bytes) to {account}",
+        file.display(),
+        code.len()
+    );
+    Ok(())
+}
+
+fn call(data_dir: &Path, args: &cli::CallArgs) -> Result<(), ErrorReply> {
+    let raw = exec_ops::read_args(args)?;
+    let outcome = match Target::open(data_dir)? {
+        Target::Embedded(store) => exec_ops::call(&exec_ops::LazyExecutor::new(store), args, raw)?,
+        Target::Daemon(mut c) => {
+            let req = Request::Call {
+                call: args.clone(),
+                args: B64.encode(&raw),
+            };
+            c.call(&req, &mut |_| {})?
+        }
+    };
+    println!("{outcome}");
+    if outcome.get("status").and_then(|s| s.as_str()) == Some("success") {
+        Ok(())
+    } else {
+        // The outcome on stdout says what failed; the exit status says that it did.
+        Err(ErrorReply {
+            kind: "execution_failed".into(),
+            message: String::new(),
+            exit_code: 1,
+        })
     }
 }
 

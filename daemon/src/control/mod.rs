@@ -16,6 +16,7 @@ use anyhow::Context;
 use base64::Engine as _;
 use outlayer_fs::store::Store;
 
+use crate::exec_ops::{self, LazyExecutor};
 use crate::state_ops;
 use protocol::{ErrorReply, Reply, Request};
 
@@ -30,6 +31,7 @@ impl ControlServer {
     /// Binds `path` (replacing a stale socket: the caller holds the store lock, so no other
     /// daemon can be using it) and serves requests on background threads.
     pub fn start(path: &Path, store: Arc<Store>) -> anyhow::Result<Self> {
+        let exec = Arc::new(LazyExecutor::new(store.clone()));
         let _ = std::fs::remove_file(path);
         let listener = UnixListener::bind(path)
             .with_context(|| format!("cannot listen on {}", path.display()))?;
@@ -39,10 +41,10 @@ impl ControlServer {
             .spawn(move || {
                 for conn in listener.incoming() {
                     let Ok(conn) = conn else { continue };
-                    let store = store.clone();
+                    let (store, exec) = (store.clone(), exec.clone());
                     let _ = std::thread::Builder::new()
                         .name("control-conn".into())
-                        .spawn(move || serve(conn, &store));
+                        .spawn(move || serve(conn, &store, &exec));
                 }
             })?;
         Ok(ControlServer {
@@ -57,7 +59,7 @@ impl Drop for ControlServer {
     }
 }
 
-fn serve(conn: UnixStream, store: &Store) {
+fn serve(conn: UnixStream, store: &Store, exec: &LazyExecutor) {
     let Ok(read_half) = conn.try_clone() else {
         return;
     };
@@ -65,7 +67,7 @@ fn serve(conn: UnixStream, store: &Store) {
     for line in BufReader::new(read_half).lines() {
         let Ok(line) = line else { return };
         let final_reply = match serde_json::from_str::<Request>(&line) {
-            Ok(req) => handle(req, store, &mut out),
+            Ok(req) => handle(req, store, exec, &mut out),
             Err(e) => Reply::Error(ErrorReply {
                 kind: "bad_request".into(),
                 message: format!("malformed request: {e}"),
@@ -94,7 +96,7 @@ fn decode(field: &str, b64: &str) -> Result<Vec<u8>, ErrorReply> {
     })
 }
 
-fn handle(req: Request, store: &Store, out: &mut impl Write) -> Reply {
+fn handle(req: Request, store: &Store, exec: &LazyExecutor, out: &mut impl Write) -> Reply {
     let result = match req {
         Request::Ping => Ok(serde_json::json!("pong")),
         Request::StateLs { account } => {
@@ -119,6 +121,12 @@ fn handle(req: Request, store: &Store, out: &mut impl Write) -> Reply {
         Request::StateRm { account, key } => decode("key", &key)
             .and_then(|k| state_ops::rm(store, &account, &k))
             .map(|()| serde_json::Value::Null),
+        Request::Deploy { account, code } => decode("code", &code)
+            .and_then(|c| exec_ops::deploy(exec, &account, &c))
+            .map(|()| serde_json::Value::Null),
+        Request::Call { call, args } => {
+            decode("args", &args).and_then(|a| exec_ops::call(exec, &call, a))
+        }
     };
     match result {
         Ok(v) => Reply::Ok(v),

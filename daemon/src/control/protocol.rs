@@ -40,6 +40,20 @@ pub enum Request {
         /// Key, base64.
         key: String,
     },
+    /// Deploy contract code.
+    Deploy {
+        /// Account id.
+        account: String,
+        /// The wasm, base64.
+        code: String,
+    },
+    /// Run a call; the reply is the outcome JSON.
+    Call {
+        /// The call, as given on the command line.
+        call: crate::cli::CallArgs,
+        /// Arguments, base64.
+        args: String,
+    },
 }
 
 /// One line of a reply.
