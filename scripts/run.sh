@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The main job on the embedded default store: build, mount the state, work with it as
-# files and through the CLI, unmount. Mountpoint: $1, else $OUTLAYER_MOUNT, else /near/state.
+# files and through the CLI, deploy and call a contract on it, unmount. Mountpoint: $1, else $OUTLAYER_MOUNT, else /near/state.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/outlayer-target}"
 cargo build --release --locked -p outlayerd
+guest/build-contracts.sh >/dev/null
 bin="$CARGO_TARGET_DIR/release/outlayerd"
+contracts=guest/contracts/out
 mnt="${1:-${OUTLAYER_MOUNT:-/near/state}}"
 mkdir -p "$mnt"
 
@@ -27,5 +29,13 @@ cat "$mnt/counter.near/count"                    # the next read sees it
 "$bin" state put counter.near --key-hex 00ff01 binary
 ls -la "$mnt/counter.near"
 "$bin" state ls counter.near
+# A real near-sdk contract on the same state: its writes are files at once.
+"$bin" deploy demo-counter.near "$contracts/counter.wasm"
+"$bin" call demo-counter.near new '{}' >/dev/null || true   # already initialised on a re-run
+"$bin" call demo-counter.near increment
+"$bin" call demo-counter.near increment_by '{"amount": 5}'
+od -An -tu8 "$mnt/demo-counter.near/STATE"             # the contract's state, as a file
+"$bin" call demo-counter.near get_count --view
+"$bin" call demo-counter.near decrement --view || true  # a change in a view: ProhibitedInView
 set +x
 echo "state is mounted at $mnt (data: ${OUTLAYER_DATA_DIR:-default data dir}); unmounting"
