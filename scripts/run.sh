@@ -5,9 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/outlayer-target}"
-cargo build --release --locked -p outlayerd
+# The same (debug) build the tests use, so the two README commands share one compile;
+# `cargo build --release -p outlayerd` gives the fast binary.
+cargo build --locked -p outlayerd
 guest/build-contracts.sh >/dev/null
-bin="$CARGO_TARGET_DIR/release/outlayerd"
+bin="$CARGO_TARGET_DIR/debug/outlayerd"
 contracts=guest/contracts/out
 mnt="${1:-${OUTLAYER_MOUNT:-/near/state}}"
 mkdir -p "$mnt"
