@@ -411,9 +411,16 @@ impl Filesystem for FuseAdapter {
         _lock_owner: Option<LockOwner>,
         reply: ReplyData,
     ) {
-        self.guarded("read", || match self.fs.read(fh.0, offset, size) {
-            Ok(data) => reply.data(&data),
-            Err(e) => reply.error(errno(&e)),
+        self.guarded("read", || {
+            let mut reply = Some(reply);
+            let r = self.fs.read_with(fh.0, offset, size, |data| {
+                if let Some(reply) = reply.take() {
+                    reply.data(data);
+                }
+            });
+            if let (Err(e), Some(reply)) = (r, reply.take()) {
+                reply.error(errno(&e));
+            }
         });
     }
 

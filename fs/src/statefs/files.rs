@@ -316,27 +316,35 @@ impl StateFs {
 
     /// Reads up to `size` bytes at `offset`.
     pub fn read(&self, fh: u64, offset: u64, size: u32) -> Result<Vec<u8>> {
+        self.read_with(fh, offset, size, <[u8]>::to_vec)
+    }
+
+    /// Reads up to `size` bytes at `offset` and hands them to `f` without copying them out
+    /// first (the FUSE reply is written straight from the buffer or snapshot).
+    pub fn read_with<R>(
+        &self,
+        fh: u64,
+        offset: u64,
+        size: u32,
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<R> {
         let h = self.files.handle(fh)?;
         let slice = |d: &[u8]| {
             let start = (offset as usize).min(d.len());
             let end = start.saturating_add(size as usize).min(d.len());
-            d[start..end].to_vec()
+            f(&d[start..end])
         };
         let st = h.file.state.lock();
         if let Some(d) = &st.data {
             return Ok(slice(d));
         }
         let mut snap = h.snapshot.lock();
-        match &*snap {
-            Some((generation, value)) if *generation == st.generation => Ok(slice(value)),
-            _ => {
-                let value = self.read_with_value(&st.account, &st.key, <[u8]>::to_vec)?;
-                let value = Arc::new(value.unwrap_or_default());
-                let out = slice(&value);
-                *snap = Some((st.generation, value));
-                Ok(out)
-            }
+        if !matches!(&*snap, Some((generation, _)) if *generation == st.generation) {
+            let value = self.read_with_value(&st.account, &st.key, <[u8]>::to_vec)?;
+            *snap = Some((st.generation, Arc::new(value.unwrap_or_default())));
         }
+        let value: &[u8] = snap.as_ref().map_or(&[], |(_, value)| value.as_slice());
+        Ok(slice(value))
     }
 
     /// Writes `data` at `offset` (at the end for append handles) into the file's buffer.

@@ -25,8 +25,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use sha2::Digest;
 use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, Options, ReadOptions, DB};
+use sha2::Digest;
 
 use crate::account::AccountId;
 use crate::error::{Error, Result};
@@ -261,7 +261,9 @@ impl Store {
     pub fn storage_usage(&self, account: &AccountId) -> Result<u64> {
         let acct = account.as_str();
         if let Some(v) = self.get_raw(Col::Sys, &usage_row(acct))? {
-            return Ok(u64::from_le_bytes(v.as_slice().try_into().unwrap_or([0; 8])));
+            return Ok(u64::from_le_bytes(
+                v.as_slice().try_into().unwrap_or([0; 8]),
+            ));
         }
         if self.account(account)?.is_none() {
             return Ok(0);

@@ -282,8 +282,14 @@ impl<'s> Txn<'s> {
             Some(m) => value.len() as i64 - m.size as i64,
             None => record_usage(key, value.len() as u64),
         };
-        let meta = KeyMeta { ino, size: value.len() as u64, mtime_ns: now, ctime_ns: now };
-        self.keys.insert(key.to_vec(), KeyWrite::Put { value, meta });
+        let meta = KeyMeta {
+            ino,
+            size: value.len() as u64,
+            mtime_ns: now,
+            ctime_ns: now,
+        };
+        self.keys
+            .insert(key.to_vec(), KeyWrite::Put { value, meta });
         Ok(old)
     }
 
@@ -307,7 +313,8 @@ impl<'s> Txn<'s> {
         let old = self.meta(key)?;
         if let Some(m) = old {
             self.usage_delta -= record_usage(key, m.size);
-            self.keys.insert(key.to_vec(), KeyWrite::Delete { ino: m.ino });
+            self.keys
+                .insert(key.to_vec(), KeyWrite::Delete { ino: m.ino });
             self.touch_account = true;
         }
         Ok(old)
@@ -323,7 +330,8 @@ impl<'s> Txn<'s> {
             self.usage_delta -= record_usage(to, replaced.size);
         }
         self.usage_delta += record_usage(to, meta.size) - record_usage(from, meta.size);
-        self.keys.insert(from.to_vec(), KeyWrite::Delete { ino: meta.ino });
+        self.keys
+            .insert(from.to_vec(), KeyWrite::Delete { ino: meta.ino });
         self.keys.insert(to.to_vec(), KeyWrite::Put { value, meta });
         self.touch_account = true;
         Ok(meta)
@@ -492,7 +500,11 @@ impl<'s> Txn<'s> {
         }
         if !self.remove_account && (self.usage_delta != 0 || self.create_account) {
             let usage = self.storage_usage()?;
-            batch.put_cf(store.cf(Col::Sys), super::usage_row(acct), usage.to_le_bytes());
+            batch.put_cf(
+                store.cf(Col::Sys),
+                super::usage_row(acct),
+                usage.to_le_bytes(),
+            );
         }
         let now = now_ns();
         let mut touch_account = self.touch_account;
@@ -567,7 +579,10 @@ mod usage_tests {
         let mut t = store.begin(&a).expect("begin");
         t.set_code(vec![0; 10]).expect("code");
         t.put(b"k", b"vv".to_vec()).expect("put");
-        assert_eq!(t.storage_usage().expect("usage"), ACCOUNT_RECORD_BYTES + 10 + 3 + 40);
+        assert_eq!(
+            t.storage_usage().expect("usage"),
+            ACCOUNT_RECORD_BYTES + 10 + 3 + 40
+        );
         t.commit().expect("commit");
         let mut t = store.begin(&a).expect("begin");
         t.put(b"k", b"v".to_vec()).expect("put");
@@ -578,7 +593,10 @@ mod usage_tests {
         let mut t = store.begin(&a).expect("begin");
         t.remove(b"key").expect("remove");
         t.commit().expect("commit");
-        assert_eq!(store.storage_usage(&a).expect("usage"), ACCOUNT_RECORD_BYTES + 10);
+        assert_eq!(
+            store.storage_usage(&a).expect("usage"),
+            ACCOUNT_RECORD_BYTES + 10
+        );
         let want: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest([0u8; 10]).into();
         assert_eq!(store.code_hash(&a).expect("hash"), Some(want));
     }

@@ -1,0 +1,81 @@
+//! Direct mode over a live mount: `outlayerd deploy`/`call` go through the daemon that holds
+//! the mount, a key a contract writes is at once the file `<mnt>/<account>/<name(key)>`, and
+//! a value edited through the mount is what the next call reads.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use outlayer_tests::TestDaemon;
+
+/// The counter contract, built from guest/contracts by guest/build-contracts.sh.
+fn counter_wasm() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let script = root.join("guest/build-contracts.sh");
+        let status = Command::new(&script).status().expect("run guest/build-contracts.sh");
+        assert!(status.success(), "the contracts must build");
+        root.join("guest/contracts/out/counter.wasm")
+    })
+    .clone()
+}
+
+fn call(d: &TestDaemon, args: &[&str]) -> (serde_json::Value, i32) {
+    let mut full = vec!["call"];
+    full.extend_from_slice(args);
+    let out = d.cli(&full);
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("outcome is not JSON ({e}): {out:?}"));
+    (v, out.status.code().unwrap_or(-1))
+}
+
+fn count_file(d: &TestDaemon) -> u64 {
+    let bytes = std::fs::read(d.path("c.near/STATE")).expect("STATE through the mount");
+    u64::from_le_bytes(bytes.as_slice().try_into().expect("near-sdk stores the counter as a u64"))
+}
+
+#[test]
+fn contract_state_is_the_mounted_files() {
+    let d = TestDaemon::start();
+    d.cli_ok(&["deploy".as_ref(), "c.near".as_ref(), counter_wasm().as_os_str()]);
+    assert_eq!(call(&d, &["c.near", "new", "{}"]).1, 0);
+    let (v, code) = call(&d, &["c.near", "increment_by", r#"{"amount": 41}"#]);
+    assert_eq!((code, v["status"].as_str()), (0, Some("success")), "{v}");
+    // Written by the contract, read through the live mount, no remount.
+    assert_eq!(count_file(&d), 41);
+    assert_eq!(call(&d, &["c.near", "increment"]).0["result"], 42);
+    assert_eq!(count_file(&d), 42, "the mount shows the new value at once (no stale cache)");
+
+    // Edited through the mount: the next call reads it.
+    std::fs::write(d.path("c.near/STATE"), 7u64.to_le_bytes()).expect("write STATE");
+    assert_eq!(call(&d, &["c.near", "get_count", "--view"]).0["result"], 7);
+
+    // A failure changes nothing the mount shows, and keeps its message.
+    std::fs::write(d.path("c.near/STATE"), 0u64.to_le_bytes()).expect("write STATE");
+    let (v, code) = call(&d, &["c.near", "decrement"]);
+    assert_eq!(code, 1);
+    assert_eq!(v["error"]["kind"], "GuestPanic", "{v}");
+    assert_eq!(v["error"]["message"], "counter cannot go below zero");
+    assert_eq!(count_file(&d), 0);
+
+    // A change called as a view is refused and rolled back.
+    let (v, code) = call(&d, &["c.near", "increment", "--view"]);
+    assert_eq!((code, v["error"]["kind"].as_str()), (1, Some("ProhibitedInView")), "{v}");
+    assert_eq!(count_file(&d), 0);
+}
+
+#[test]
+fn call_input_errors_exit_2_and_unknown_accounts_fail() {
+    let d = TestDaemon::start();
+    let bad_json = d.cli(&["call", "c.near", "increment", "{not json"]);
+    assert_eq!(bad_json.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad_json.stderr);
+    assert!(stderr.contains("not valid JSON") && stderr.lines().count() == 1, "{stderr}");
+    let unknown = d.cli(&["call", "nobody.near", "increment"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("does not exist"));
+    let not_wasm = d.cli(&["deploy", "x.near", "/etc/hostname"]);
+    assert_eq!(not_wasm.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&not_wasm.stderr).contains("not a wasm module"));
+}
