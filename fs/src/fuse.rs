@@ -205,9 +205,16 @@ fn kind(k: FileKind) -> FileType {
     }
 }
 
-fn reply_entry(reply: ReplyEntry, r: Result<Attr, Error>) {
+fn reply_entry(reply: ReplyEntry, name: &OsStr, r: Result<Attr, Error>) {
+    // A name with `%2F` is one a `mkdir` can hide (its key moves into the new directory);
+    // the kernel must ask again each time rather than trust a cached entry.
+    let ttl = if name.as_bytes().windows(3).any(|w| w == b"%2F") {
+        Duration::ZERO
+    } else {
+        TTL
+    };
     match r {
-        Ok(a) => reply.entry(&TTL, &file_attr(&a), Generation(0)),
+        Ok(a) => reply.entry(&ttl, &file_attr(&a), Generation(0)),
         Err(e) => reply.error(errno(&e)),
     }
 }
@@ -239,7 +246,7 @@ impl Filesystem for FuseAdapter {
 
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
         self.guarded("lookup", || {
-            reply_entry(reply, self.fs.lookup(parent.0, name.as_bytes()))
+            reply_entry(reply, name, self.fs.lookup(parent.0, name.as_bytes()))
         });
     }
 
@@ -312,6 +319,7 @@ impl Filesystem for FuseAdapter {
                 .create(&self.ctx, parent.0, name.as_bytes(), flags, true);
             reply_entry(
                 reply,
+                name,
                 r.and_then(|(attr, fh)| self.fs.release(fh).map(|()| attr)),
             );
         });
@@ -327,7 +335,11 @@ impl Filesystem for FuseAdapter {
         reply: ReplyEntry,
     ) {
         self.guarded("mkdir", || {
-            reply_entry(reply, self.fs.mkdir(&self.ctx, parent.0, name.as_bytes()))
+            reply_entry(
+                reply,
+                name,
+                self.fs.mkdir(&self.ctx, parent.0, name.as_bytes()),
+            )
         });
     }
 

@@ -74,7 +74,8 @@ pub struct Txn<'s> {
     /// Who commits (see [`super::with_origin`]); reported to change listeners.
     origin: u64,
     account: AccountId,
-    _lock: ArcMutexGuard<RawMutex, ()>,
+    /// The account lock; released before listeners run (see `commit`).
+    lock: Option<ArcMutexGuard<RawMutex, ()>>,
     /// The account's record as committed; `None` when the account does not exist yet.
     account_meta: Option<DirMeta>,
     create_account: bool,
@@ -102,7 +103,7 @@ impl<'s> Txn<'s> {
             store,
             origin: super::current_origin(),
             account,
-            _lock: lock,
+            lock: Some(lock),
             account_meta,
             create_account: false,
             remove_account: false,
@@ -548,6 +549,9 @@ impl<'s> Txn<'s> {
             }
         }
         store.db().write(batch)?;
+        // Listeners may wait on the kernel (FUSE invalidations), which may wait on a request
+        // that needs this account's lock: never call them while holding it.
+        drop(self.lock.take());
         store.notify(&self.account, self.origin, &changes);
         Ok(changes)
     }
