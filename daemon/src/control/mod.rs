@@ -67,7 +67,12 @@ fn serve(conn: UnixStream, store: &Store, exec: &LazyExecutor) {
     for line in BufReader::new(read_half).lines() {
         let Ok(line) = line else { return };
         let final_reply = match serde_json::from_str::<Request>(&line) {
-            Ok(req) => handle(req, store, exec, &mut out),
+            Ok(req) => {
+                let reply = handle(req, store, exec, &mut out);
+                // A mount of this daemon shows the change before the CLI hears of it.
+                store.settle();
+                reply
+            }
             Err(e) => Reply::Error(ErrorReply {
                 kind: "bad_request".into(),
                 message: format!("malformed request: {e}"),

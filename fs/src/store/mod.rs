@@ -101,6 +101,7 @@ pub struct Store {
     next_ino: AtomicU64,
     ino_ceiling: Mutex<u64>,
     listeners: parking_lot::RwLock<Vec<ChangeListener>>,
+    settle_hooks: parking_lot::RwLock<Vec<Box<dyn Fn() + Send + Sync>>>,
 }
 
 impl Store {
@@ -145,6 +146,7 @@ impl Store {
             next_ino: AtomicU64::new(0),
             ino_ceiling: Mutex::new(0),
             listeners: parking_lot::RwLock::new(Vec::new()),
+            settle_hooks: parking_lot::RwLock::new(Vec::new()),
         };
         let ceiling = match store.get_raw(Col::Sys, SYS_INO_CEILING)? {
             Some(v) => u64::from_le_bytes(v.as_slice().try_into().unwrap_or([0; 8])),
@@ -189,6 +191,20 @@ impl Store {
     /// Registers a function called after each commit.
     pub fn on_change(&self, listener: ChangeListener) {
         self.listeners.write().push(listener);
+    }
+
+    /// Registers a function that waits until a listener has acted on every commit so far.
+    pub fn on_settle(&self, hook: Box<dyn Fn() + Send + Sync>) {
+        self.settle_hooks.write().push(hook);
+    }
+
+    /// Waits until change listeners have acted on every commit made so far (the FUSE mount
+    /// has dropped the kernel's cached view of them). Transports call it after a request
+    /// and before replying, holding no lock, so "committed" means "visible everywhere".
+    pub fn settle(&self) {
+        for hook in self.settle_hooks.read().iter() {
+            hook();
+        }
     }
 
     /// Makes every acknowledged commit durable against power loss.

@@ -84,7 +84,23 @@ impl Conn {
 
     /// Runs one request on the calling (blocking-pool) thread and answers it.
     fn run(&self, tag: u16, msg: Tmessage) {
+        let commits = matches!(
+            msg,
+            Tmessage::Setattr(_)
+                | Tmessage::Lcreate(_)
+                | Tmessage::Clunk(_)
+                | Tmessage::Remove(_)
+                | Tmessage::Mkdir(_)
+                | Tmessage::Unlinkat(_)
+                | Tmessage::Rename(_)
+                | Tmessage::Renameat(_)
+                | Tmessage::Fsync(_)
+        );
         let res = catch_unwind(AssertUnwindSafe(|| self.session.handle(msg)));
+        if commits {
+            // What this request committed is visible on the FUSE side before the reply.
+            self.session.fs.store().settle();
+        }
         let msize = self.session.msize.load(Ordering::Relaxed) as usize;
         let mut out = Vec::new();
         match res {
