@@ -538,45 +538,6 @@ fn status_message() {
     assert_eq!(get("alice.near"), Some(Value::Null));
 }
 
-/// Rough per-call latency (run with `--ignored --nocapture`; meaningful in release builds).
-#[test]
-#[ignore]
-fn per_call_latency() {
-    let e = env();
-    e.deploy("counter.near", "counter");
-    e.deploy("ft.near", "fungible_token");
-    e.ok(
-        "ft.near",
-        "new_default_meta",
-        json!({"owner_id": "ft.near", "total_supply": "1000000"}),
-    );
-    let mut r = e.req(
-        "ft.near",
-        "storage_deposit",
-        json!({"account_id": "bob.near"}),
-    );
-    r.deposit = 1_250_000_000_000_000_000_000;
-    assert!(e.exec.call(&r).is_success());
-    let inc = e.req("counter.near", "increment", json!({}));
-    let mut ft = e.req(
-        "ft.near",
-        "ft_transfer",
-        json!({"receiver_id": "bob.near", "amount": "1"}),
-    );
-    ft.deposit = 1;
-    for (name, req) in [("increment", &inc), ("ft_transfer", &ft)] {
-        let n = 2_000;
-        let t = Instant::now();
-        for _ in 0..n {
-            assert!(e.exec.call(req).is_success());
-        }
-        eprintln!(
-            "{name}: {:.1} µs/call",
-            t.elapsed().as_secs_f64() * 1e6 / f64::from(n)
-        );
-    }
-}
-
 /// A hand-assembled module: `(type (func))`, optional `(import "env" "nope" (func))`, one
 /// exported function `m` with `body` (locals count and code, without the size prefix).
 fn module_with(import: bool, body: &[u8]) -> Vec<u8> {
