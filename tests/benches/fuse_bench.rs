@@ -21,6 +21,9 @@ use outlayer_fs::store::Store;
 
 const BIG: usize = 4 << 20;
 
+/// One measured loop: runs `n` operations in a directory, returns ops/s (or MB/s).
+type Workload = fn(&Path, usize) -> anyhow::Result<f64>;
+
 struct Target {
     name: &'static str,
     dir: PathBuf,
@@ -80,7 +83,7 @@ fn main() -> anyhow::Result<()> {
             dir: tmpfs_dir,
         },
     ];
-    let workloads: [(&str, fn(&Path, usize) -> anyhow::Result<f64>); 6] = [
+    let workloads: [(&str, Workload); 6] = [
         ("create+write 1KiB+close", create_write),
         ("stat", stat),
         ("open+read+close", open_read),

@@ -274,6 +274,7 @@ fn open_flags_trunc_append_excl() {
     let f = OpenOptions::new()
         .write(true)
         .create(true)
+        .truncate(false)
         .open(&p)
         .unwrap();
     drop(f);
@@ -373,6 +374,7 @@ fn unlink_of_open_file_stays_readable() {
     let w = OpenOptions::new()
         .write(true)
         .create(true)
+        .truncate(false)
         .open(a.join("g"))
         .unwrap();
     w.write_at(b"ghost", 0).unwrap();

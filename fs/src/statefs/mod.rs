@@ -477,11 +477,11 @@ impl StateFs {
             namelen: names::NAME_MAX as u32,
         };
         if let Ok(vfs) = nix::sys::statvfs::statvfs(self.store.path()) {
-            let frsize = vfs.fragment_size() as u64;
+            let frsize = vfs.fragment_size();
             let scale = |n: u64| n.saturating_mul(frsize) / 4096;
-            out.blocks = scale(vfs.blocks() as u64);
-            out.bfree = scale(vfs.blocks_free() as u64);
-            out.bavail = scale(vfs.blocks_available() as u64);
+            out.blocks = scale(vfs.blocks());
+            out.bfree = scale(vfs.blocks_free());
+            out.bavail = scale(vfs.blocks_available());
         }
         out
     }

@@ -39,6 +39,9 @@ struct Cursor {
     resume: Vec<u8>,
 }
 
+/// Subdirectories of a listed directory: (file name, inode).
+type Subdirs = Vec<(String, u64)>;
+
 struct DirHandle {
     node: Node,
     parent_ino: u64,
@@ -137,7 +140,7 @@ impl StateFs {
         &self,
         account: &AccountId,
         dir: &[u8],
-    ) -> Result<(Arc<DirSet>, Vec<(String, u64)>)> {
+    ) -> Result<(Arc<DirSet>, Subdirs)> {
         let dirs = self.dir_set(account)?;
         let mut subdirs = Vec::new();
         for path in dirs.children(dir) {
