@@ -16,8 +16,7 @@ impl<E: External> VmLogic<E> {
         p: u64,
         amount_ptr: u64,
     ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_transfer")?;
+        self.begin_action("promise_batch_action_transfer")?;
         let amount = self.read_u128(mem, amount_ptr)?;
         let r = self.receipt_of(p)?;
         self.pay_fee(self.is_sir(r), fees::TRANSFER, 1)?;
@@ -36,11 +35,8 @@ impl<E: External> VmLogic<E> {
         _m: &mut Mem<'_>,
         p: u64,
     ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_create_account")?;
-        let r = self.receipt_of(p)?;
-        self.pay_fee(self.is_sir(r), fees::CREATE_ACCOUNT, 1)?;
-        self.push_action(r, Action::CreateAccount)
+        self.begin_action("promise_batch_action_create_account")?;
+        self.append_action(p, fees::CREATE_ACCOUNT, 1, Action::CreateAccount)
     }
 
     /// `promise_batch_action_deploy_contract(promise, code_len, code_ptr)`.
@@ -51,8 +47,7 @@ impl<E: External> VmLogic<E> {
         code_len: u64,
         code_ptr: u64,
     ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_deploy_contract")?;
+        self.begin_action("promise_batch_action_deploy_contract")?;
         let code = self.mem_or_reg(mem, code_len, code_ptr)?;
         let r = self.receipt_of(p)?;
         let sir = self.is_sir(r);
@@ -74,14 +69,13 @@ impl<E: External> VmLogic<E> {
         pk_len: u64,
         pk_ptr: u64,
     ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_stake")?;
+        self.begin_action("promise_batch_action_stake")?;
         let amount = self.read_u128(mem, amount_ptr)?;
         let public_key = self.read_public_key(mem, pk_len, pk_ptr)?;
-        let r = self.receipt_of(p)?;
-        self.pay_fee(self.is_sir(r), fees::STAKE, 1)?;
-        self.push_action(
-            r,
+        self.append_action(
+            p,
+            fees::STAKE,
+            1,
             Action::Stake {
                 stake: amount.to_string(),
                 public_key,
@@ -98,13 +92,12 @@ impl<E: External> VmLogic<E> {
         pk_ptr: u64,
         nonce: u64,
     ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_add_key_with_full_access")?;
+        self.begin_action("promise_batch_action_add_key_with_full_access")?;
         let public_key = self.read_public_key(mem, pk_len, pk_ptr)?;
-        let r = self.receipt_of(p)?;
-        self.pay_fee(self.is_sir(r), fees::ADD_FULL_ACCESS_KEY, 1)?;
-        self.push_action(
-            r,
+        self.append_action(
+            p,
+            fees::ADD_FULL_ACCESS_KEY,
+            1,
             Action::AddKey {
                 public_key,
                 nonce,
@@ -158,15 +151,14 @@ impl<E: External> VmLogic<E> {
         names_len: u64,
         names_ptr: u64,
     ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_add_key_with_function_call")?;
+        self.begin_action("promise_batch_action_add_key_with_function_call")?;
         let public_key = self.read_public_key(mem, pk_len, pk_ptr)?;
         let permission =
             self.read_permission(mem, allowance_ptr, recv_len, recv_ptr, names_len, names_ptr)?;
-        let r = self.receipt_of(p)?;
-        self.pay_fee(self.is_sir(r), fees::ADD_FULL_ACCESS_KEY, 1)?;
-        self.push_action(
-            r,
+        self.append_action(
+            p,
+            fees::ADD_FULL_ACCESS_KEY,
+            1,
             Action::AddKey {
                 public_key,
                 nonce,
@@ -183,12 +175,9 @@ impl<E: External> VmLogic<E> {
         pk_len: u64,
         pk_ptr: u64,
     ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_delete_key")?;
+        self.begin_action("promise_batch_action_delete_key")?;
         let public_key = self.read_public_key(mem, pk_len, pk_ptr)?;
-        let r = self.receipt_of(p)?;
-        self.pay_fee(self.is_sir(r), fees::DELETE_KEY, 1)?;
-        self.push_action(r, Action::DeleteKey { public_key })
+        self.append_action(p, fees::DELETE_KEY, 1, Action::DeleteKey { public_key })
     }
 
     /// `promise_batch_action_delete_account(promise, beneficiary_len, beneficiary_ptr)`.
@@ -199,11 +188,28 @@ impl<E: External> VmLogic<E> {
         b_len: u64,
         b_ptr: u64,
     ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_delete_account")?;
+        self.begin_action("promise_batch_action_delete_account")?;
         let beneficiary_id = self.read_account_id(mem, b_len, b_ptr)?;
+        self.append_action(
+            p,
+            fees::DELETE_ACCOUNT,
+            1,
+            Action::DeleteAccount { beneficiary_id },
+        )
+    }
+
+    /// The common start of every `promise_batch_action_*`: the base cost, and no actions in
+    /// a view call.
+    fn begin_action(&mut self, name: &'static str) -> HostResult<()> {
+        self.gas.burn(ext::BASE)?;
+        self.not_in_view(name)
+    }
+
+    /// The common end: pay the action's fee `n` times (cheaper when the receipt goes to this
+    /// account) and append it to promise `p`'s receipt.
+    fn append_action(&mut self, p: u64, fee: fees::Fee, n: u64, action: Action) -> HostResult<()> {
         let r = self.receipt_of(p)?;
-        self.pay_fee(self.is_sir(r), fees::DELETE_ACCOUNT, 1)?;
-        self.push_action(r, Action::DeleteAccount { beneficiary_id })
+        self.pay_fee(self.is_sir(r), fee, n)?;
+        self.push_action(r, action)
     }
 }
