@@ -259,6 +259,13 @@ fn reply_entry(reply: ReplyEntry, name: &OsStr, r: Result<Attr, Error>) {
     }
 }
 
+fn reply_attr(reply: ReplyAttr, r: Result<Attr, Error>) {
+    match r {
+        Ok(a) => reply.attr(&TTL, &file_attr(&a)),
+        Err(e) => reply.error(errno(&e)),
+    }
+}
+
 fn reply_open(reply: ReplyOpen, r: Result<u64, Error>) {
     match r {
         Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::empty()),
@@ -293,10 +300,7 @@ impl Filesystem for FuseAdapter {
     }
 
     fn getattr(&self, _req: &Request, ino: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
-        self.guarded("getattr", || match self.fs.getattr(ino.0) {
-            Ok(a) => reply.attr(&TTL, &file_attr(&a)),
-            Err(e) => reply.error(errno(&e)),
-        });
+        self.guarded("getattr", || reply_attr(reply, self.fs.getattr(ino.0)));
     }
 
     fn setattr(
@@ -325,10 +329,10 @@ impl Filesystem for FuseAdapter {
                 uid,
                 gid,
             };
-            match self.fs.setattr(&self.ctx, ino.0, &set, fh.map(|f| f.0)) {
-                Ok(a) => reply.attr(&TTL, &file_attr(&a)),
-                Err(e) => reply.error(errno(&e)),
-            }
+            reply_attr(
+                reply,
+                self.fs.setattr(&self.ctx, ino.0, &set, fh.map(|f| f.0)),
+            );
         });
     }
 

@@ -136,11 +136,7 @@ impl StateFs {
         self.dirs_open.map.lock().remove(&dh);
     }
 
-    fn subdirs(
-        &self,
-        account: &AccountId,
-        dir: &[u8],
-    ) -> Result<(Arc<DirSet>, Subdirs)> {
+    fn subdirs(&self, account: &AccountId, dir: &[u8]) -> Result<(Arc<DirSet>, Subdirs)> {
         let dirs = self.dir_set(account)?;
         let mut subdirs = Vec::new();
         for path in dirs.children(dir) {

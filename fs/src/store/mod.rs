@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use parking_lot::{ArcMutexGuard, Mutex, RawMutex};
 use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, Options, ReadOptions, DB};
 use sha2::Digest;
 
@@ -164,28 +164,30 @@ impl Store {
 
     /// Starts a transaction on `account`, waiting for any other one on it to finish.
     pub fn begin(&self, account: &AccountId) -> Result<Txn<'_>> {
-        let lock = self
-            .locks
-            .lock()
-            .entry(account.clone())
-            .or_default()
-            .clone();
-        let guard = lock.lock_arc();
-        Txn::new(StoreRef::Borrowed(self), account.clone(), guard)
+        Txn::new(
+            StoreRef::Borrowed(self),
+            account.clone(),
+            self.lock_account(account),
+        )
     }
 
     /// Like [`Store::begin`], but the transaction owns a handle on the store, so it can
     /// outlive the caller's borrow (a 9P session bound to an execution keeps it across
     /// requests and threads).
     pub fn begin_shared(self: &Arc<Self>, account: &AccountId) -> Result<Txn<'static>> {
+        let guard = self.lock_account(account);
+        Txn::new(StoreRef::Shared(self.clone()), account.clone(), guard)
+    }
+
+    /// Waits for, and takes, `account`'s lock (the table lock is held only to find it).
+    fn lock_account(&self, account: &AccountId) -> ArcMutexGuard<RawMutex, ()> {
         let lock = self
             .locks
             .lock()
             .entry(account.clone())
             .or_default()
             .clone();
-        let guard = lock.lock_arc();
-        Txn::new(StoreRef::Shared(self.clone()), account.clone(), guard)
+        lock.lock_arc()
     }
 
     /// Registers a function called after each commit.
