@@ -2,16 +2,14 @@
 //! features nearcore accepts, fuel (gas) and epoch interruption (wall-clock timeouts), and a
 //! module cache keyed by the code's sha256, in memory and on disk.
 //!
-//! Disk cache: `<cache_dir>/<sha256 hex>.cwasm`, wasmtime's serialized artifact, written at
-//! deploy or first use. wasmtime refuses an artifact from another version or configuration;
-//! such a file is recompiled and replaced, so a stale cache costs time, never correctness.
+//! Disk cache: `<cache_dir>/<sha256 hex>.v<prepare::VERSION>.cwasm`, wasmtime's serialized
+//! artifact of the prepared code, written at deploy or first use. wasmtime refuses an artifact
+//! from another version or configuration; such a file is recompiled and replaced, so a stale
+//! cache costs time, never correctness. Artifacts of older preparations are deleted at start.
 //!
-//! Memory: nearcore replaces a contract's memory by one of 64 MiB initial / 128 MiB max. We
-//! keep the module as compiled and reach the same memory at run time: a `ResourceLimiter`
-//! caps every memory at 128 MiB (`max_memory_pages` 2048) and the executor grows the memory
-//! to 1024 pages right after instantiation, so `memory.size` and `memory.grow` see what they
-//! see on nearcore. (A module declaring more than 2048 initial pages fails to instantiate,
-//! where nearcore would have shrunk it; rustc output declares 17.)
+//! Memory: nearcore replaces a contract's memory by one of 64 MiB initial / 128 MiB max;
+//! [`crate::prepare`] rewrites the memory section to exactly that before compiling, so
+//! `memory.size` and `memory.grow` see what they see on nearcore.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -22,8 +20,11 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use sha2::Digest;
 use wasmtime::{
-    Config, ExternType, InstanceAllocationStrategy, Module, OptLevel, PoolingAllocationConfig,
+    Config, Enabled, ExternType, InstanceAllocationStrategy, Module, OptLevel,
+    PoolingAllocationConfig,
 };
+
+use crate::prepare;
 
 /// `initial_memory_pages`.
 pub const INITIAL_MEMORY_PAGES: u64 = 1_024;
@@ -95,19 +96,34 @@ fn config() -> Config {
         .wasm_custom_page_sizes(false)
         .wasm_bulk_memory(true);
     // Instances come from a pool of pre-reserved slots, as nearcore's engine does, instead
-    // of mapping, growing and unmapping 64 MiB on every call. Only the first 64 KiB of a
-    // memory stay resident (reset by memset); the rest is decommitted: measured here, a
-    // 1 MiB resident reset cost more than the whole of a counter call.
+    // of mapping and unmapping 64 MiB on every call. A slot goes back to the module that
+    // used it last, so its memory image and protections are already in place.
+    // Between calls a slot's memory stays mapped and is reset in place, up to a budget,
+    // rather than decommitted and faulted in again by the next call. With Linux's
+    // `PAGEMAP_SCAN` (6.7+) only the pages a call dirtied are reset, so a budget of 1 MiB
+    // costs nothing for calls that touch little (256 slots hold at most 256 MiB resident);
+    // without it the whole budget is `memset` every time, so it stays at 64 KiB (measured: a
+    // blind 1 MiB reset cost more than a whole counter call).
+    let pagemap = PoolingAllocationConfig::is_pagemap_scan_available();
+    let keep_resident = if pagemap {
+        KEEP_RESIDENT_WITH_PAGEMAP
+    } else {
+        64 << 10
+    };
     let mut pool = PoolingAllocationConfig::default();
     pool.total_core_instances(MAX_CONCURRENT_CALLS)
         .total_memories(MAX_CONCURRENT_CALLS)
         .total_tables(MAX_CONCURRENT_CALLS)
         .max_memory_size((MAX_MEMORY_PAGES as usize) * WASM_PAGE)
-        .linear_memory_keep_resident(64 << 10)
-        .table_keep_resident(1 << 16);
+        .linear_memory_keep_resident(keep_resident)
+        .table_keep_resident(1 << 16)
+        .pagemap_scan(if pagemap { Enabled::Yes } else { Enabled::No });
     c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     c
 }
+
+/// The resident budget of a slot's memory between calls when dirty pages can be found.
+pub const KEEP_RESIDENT_WITH_PAGEMAP: usize = 1 << 20;
 
 /// Calls that may run at once (pool slots); one more fails to instantiate until one ends.
 pub const MAX_CONCURRENT_CALLS: u32 = 256;
@@ -118,6 +134,7 @@ impl Engine {
     /// epoch ticker thread (stopped when the engine is dropped).
     pub fn new(cache_dir: &Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(cache_dir)?;
+        remove_stale_artifacts(cache_dir);
         let engine = wasmtime::Engine::new(&config())?;
         let stop = Arc::new(AtomicBool::new(false));
         let (e, s) = (engine.clone(), stop.clone());
@@ -160,7 +177,9 @@ impl Engine {
     }
 
     fn artifact_path(&self, hash: &CodeHash) -> PathBuf {
-        self.cache_dir.join(format!("{}.cwasm", hex::encode(hash)))
+        let hash = hex::encode(hash);
+        self.cache_dir
+            .join(format!("{hash}.v{}.cwasm", prepare::VERSION))
     }
 
     /// The module for `code` (whose sha256 is `hash`): from memory, else from disk, else
@@ -209,8 +228,9 @@ impl Engine {
         if !code.starts_with(b"\0asm") {
             return Err(CompileError::NotWasm);
         }
-        let module =
-            Module::new(&self.engine, code).map_err(|e| CompileError::Invalid(format!("{e:#}")))?;
+        let prepared = prepare::standardize_memory(code)?;
+        let module = Module::new(&self.engine, &prepared)
+            .map_err(|e| CompileError::Invalid(format!("{e:#}")))?;
         for imp in module.imports() {
             if imp.module() != "env" {
                 return Err(CompileError::BadImport(format!(
@@ -228,6 +248,24 @@ impl Engine {
             }
         }
         Ok(module)
+    }
+}
+
+/// Deletes artifacts of older preparations (their names lack the current version), which
+/// would otherwise stay on disk unused forever.
+fn remove_stale_artifacts(cache_dir: &Path) {
+    let current = format!(".v{}.cwasm", prepare::VERSION);
+    let Ok(entries) = std::fs::read_dir(cache_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.ends_with(".cwasm") && !name.ends_with(&current) {
+            if let Err(e) = std::fs::remove_file(entry.path()) {
+                tracing::warn!("cannot remove stale {}: {e}", entry.path().display());
+            }
+        }
     }
 }
 

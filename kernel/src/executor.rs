@@ -23,11 +23,9 @@ use outlayer_fs::store::Store;
 use outlayer_fs::AccountId;
 use parking_lot::Mutex;
 use sha2::Digest;
-use wasmtime::{ExternType, InstancePre, Linker, Module, StoreLimitsBuilder, Trap};
+use wasmtime::{ExternType, InstancePre, Linker, Module, Trap};
 
-use crate::engine::{
-    CodeHash, CompileError, Engine, EPOCH_TICK, INITIAL_MEMORY_PAGES, MAX_MEMORY_PAGES,
-};
+use crate::engine::{CodeHash, CompileError, Engine, EPOCH_TICK};
 use crate::near::gas::ext;
 use crate::near::imports::{self, charge_fuel, refill_fuel, HostState};
 use crate::near::{Gas, HostError, VmContext, VmLogic, MAX_GAS};
@@ -36,7 +34,6 @@ use crate::state::StoreState;
 
 /// Default wall-clock limit of a call.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-const PAGE: u64 = 65_536;
 
 /// One call to run.
 #[derive(Debug, Clone)]
@@ -307,31 +304,21 @@ impl Executor {
         Option<(String, String)>,
         crate::near::VmOutcome<StoreState>,
     ) {
-        let limits = StoreLimitsBuilder::new()
-            .memory_size((MAX_MEMORY_PAGES * PAGE) as usize)
-            .instances(1)
-            .build();
+        // Memory (64 MiB, at most 128 MiB) and tables are bounded by the prepared module and
+        // the engine's pool: no per-call limiter.
         let state = HostState {
             logic,
             memory: None,
             fuel_mark: 0,
-            limits,
         };
         let mut store = wasmtime::Store::new(self.engine.wasmtime(), state);
-        store.limiter(|s| &mut s.limits);
         refill_fuel(&mut store);
         let ticks = req.timeout.as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64 + 1;
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
         let result = (|| {
             let instance = pre.instantiate(&mut store)?;
-            if let Some(mem) = instance.get_memory(&mut store, "memory") {
-                let pages = mem.size(&store);
-                if pages < INITIAL_MEMORY_PAGES {
-                    mem.grow(&mut store, INITIAL_MEMORY_PAGES - pages)?;
-                }
-                store.data_mut().memory = Some(mem);
-            }
+            store.data_mut().memory = instance.get_memory(&mut store, "memory");
             let f = instance.get_typed_func::<(), ()>(&mut store, &req.method)?;
             f.call(&mut store, ())
         })();

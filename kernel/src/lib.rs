@@ -24,6 +24,7 @@ pub mod engine;
 pub mod executor;
 pub mod near;
 pub mod outcome;
+pub mod prepare;
 pub mod state;
 
 pub use engine::{CacheStats, CompileError, Engine};

@@ -259,6 +259,16 @@ fn memory_is_nearcores_64_to_128_mib() {
         e.view("probe.near", "grow", json!({"pages": 1024})).result,
         Some(json!(-1))
     );
+    // Instances reuse pooled memory: the next call starts from 1024 zeroed pages again.
+    assert_eq!(
+        e.view("probe.near", "memory_pages", json!({})).result,
+        Some(json!(1024))
+    );
+    for round in 0..4 {
+        let o = e.call("probe.near", "scribble", json!({}));
+        assert_eq!(o.result, Some(json!([0, 0])), "call {round}: {o:?}");
+        e.view("probe.near", "grow", json!({"pages": 3}));
+    }
 }
 
 #[test]
@@ -417,7 +427,13 @@ fn restart_does_not_recompile() {
             .expect("deploy");
         assert_eq!(exec.engine().stats().compiled, 1);
     }
+    // An artifact named as an older preparation named them is removed at start-up.
+    let stale = cache.join(format!("{}.cwasm", "ab".repeat(32)));
+    std::fs::write(&stale, b"old").expect("write stale artifact");
     let exec = Executor::new(store, &cache).expect("executor");
+    assert!(!stale.exists(), "stale artifact removed");
+    let artifacts = std::fs::read_dir(&cache).expect("cache dir").count();
+    assert_eq!(artifacts, 1, "the current artifact stays");
     let o = exec.call(&CallRequest::new(
         acc("counter.near"),
         "increment",

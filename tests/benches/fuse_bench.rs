@@ -104,7 +104,10 @@ fn main() -> anyhow::Result<()> {
     }
     println!("\n{n} files per workload, {rounds} rounds, medians (ops/s unless noted)\n");
     let names: Vec<&str> = targets.iter().map(|t| t.name).collect();
-    println!("| workload | {} | ours/bindfs | ours/tmpfs |", names.join(" | "));
+    println!(
+        "| workload | {} | ours/bindfs | ours/tmpfs |",
+        names.join(" | ")
+    );
     println!("|---|---:|---:|---:|---:|---:|");
     for (w, (name, _)) in workloads.iter().enumerate() {
         let m: Vec<f64> = results[w].iter_mut().map(|v| median(v)).collect();

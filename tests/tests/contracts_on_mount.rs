@@ -14,7 +14,9 @@ fn counter_wasm() -> PathBuf {
     DIR.get_or_init(|| {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let script = root.join("guest/build-contracts.sh");
-        let status = Command::new(&script).status().expect("run guest/build-contracts.sh");
+        let status = Command::new(&script)
+            .status()
+            .expect("run guest/build-contracts.sh");
         assert!(status.success(), "the contracts must build");
         root.join("guest/contracts/out/counter.wasm")
     })
@@ -32,20 +34,33 @@ fn call(d: &TestDaemon, args: &[&str]) -> (serde_json::Value, i32) {
 
 fn count_file(d: &TestDaemon) -> u64 {
     let bytes = std::fs::read(d.path("c.near/STATE")).expect("STATE through the mount");
-    u64::from_le_bytes(bytes.as_slice().try_into().expect("near-sdk stores the counter as a u64"))
+    u64::from_le_bytes(
+        bytes
+            .as_slice()
+            .try_into()
+            .expect("near-sdk stores the counter as a u64"),
+    )
 }
 
 #[test]
 fn contract_state_is_the_mounted_files() {
     let d = TestDaemon::start();
-    d.cli_ok(&["deploy".as_ref(), "c.near".as_ref(), counter_wasm().as_os_str()]);
+    d.cli_ok(&[
+        "deploy".as_ref(),
+        "c.near".as_ref(),
+        counter_wasm().as_os_str(),
+    ]);
     assert_eq!(call(&d, &["c.near", "new", "{}"]).1, 0);
     let (v, code) = call(&d, &["c.near", "increment_by", r#"{"amount": 41}"#]);
     assert_eq!((code, v["status"].as_str()), (0, Some("success")), "{v}");
     // Written by the contract, read through the live mount, no remount.
     assert_eq!(count_file(&d), 41);
     assert_eq!(call(&d, &["c.near", "increment"]).0["result"], 42);
-    assert_eq!(count_file(&d), 42, "the mount shows the new value at once (no stale cache)");
+    assert_eq!(
+        count_file(&d),
+        42,
+        "the mount shows the new value at once (no stale cache)"
+    );
 
     // Edited through the mount: the next call reads it.
     std::fs::write(d.path("c.near/STATE"), 7u64.to_le_bytes()).expect("write STATE");
@@ -61,7 +76,11 @@ fn contract_state_is_the_mounted_files() {
 
     // A change called as a view is refused and rolled back.
     let (v, code) = call(&d, &["c.near", "increment", "--view"]);
-    assert_eq!((code, v["error"]["kind"].as_str()), (1, Some("ProhibitedInView")), "{v}");
+    assert_eq!(
+        (code, v["error"]["kind"].as_str()),
+        (1, Some("ProhibitedInView")),
+        "{v}"
+    );
     assert_eq!(count_file(&d), 0);
 }
 
@@ -71,7 +90,10 @@ fn call_input_errors_exit_2_and_unknown_accounts_fail() {
     let bad_json = d.cli(&["call", "c.near", "increment", "{not json"]);
     assert_eq!(bad_json.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&bad_json.stderr);
-    assert!(stderr.contains("not valid JSON") && stderr.lines().count() == 1, "{stderr}");
+    assert!(
+        stderr.contains("not valid JSON") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
     let unknown = d.cli(&["call", "nobody.near", "increment"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("does not exist"));

@@ -366,6 +366,22 @@ fn main() -> anyhow::Result<()> {
         near.ft_transfer()?;
     }
 
+    // `--only W --calls N`: run one workload N times and stop (for `perf record`).
+    if let Some(which) = std::env::args().skip_while(|a| a != "--only").nth(1) {
+        let us = match which.as_str() {
+            "floor" => time(calls, || floor.call())?,
+            "ours-inc" => time(calls, || ours.call(&ours.increment))?,
+            "ours-ft" => time(calls, || ours.call(&ours.ft_transfer))?,
+            "ours-get" => time(calls, || ours.call(&ours.get_count))?,
+            "near-inc" => time(calls, || near.increment().map(drop))?,
+            "near-ft" => time(calls, || near.ft_transfer().map(drop))?,
+            "near-get" => time(calls, || near.get_count().map(drop))?,
+            other => bail!("--only: unknown workload {other}"),
+        };
+        println!("{which}: {us:.2} µs per call");
+        return Ok(());
+    }
+
     const N: usize = 7;
     let mut samples: [Vec<f64>; N] = Default::default();
     for round in 0..rounds {

@@ -25,8 +25,6 @@ pub struct HostState<E: External> {
     pub memory: Option<Memory>,
     /// Fuel at the last refill: what was spent since is `fuel_mark - get_fuel()`.
     pub fuel_mark: u64,
-    /// Memory/table limits (128 MiB memory, as nearcore's `max_memory_pages`).
-    pub limits: wasmtime::StoreLimits,
 }
 
 impl<E: External> HostState<E> {

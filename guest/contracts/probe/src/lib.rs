@@ -179,6 +179,29 @@ impl Probe {
         old
     }
 
+    /// Reads, then marks, a static in the data segment and a byte high in linear memory
+    /// (page 1000, far above the heap). Every call gets a fresh memory, so every call must
+    /// return `[0, 0]`; anything else is memory left over from an earlier call.
+    pub fn scribble(&self) -> [u32; 2] {
+        use core::sync::atomic::{AtomicU32, Ordering};
+        static MARK: AtomicU32 = AtomicU32::new(0);
+        let seen = MARK.swap(0xC0FFEE, Ordering::Relaxed);
+        #[cfg(target_arch = "wasm32")]
+        let high = {
+            let p = (1000 * 65536) as *mut u32;
+            // SAFETY: page 1000 is inside the 1024 pages every call starts with, and nothing
+            // else in this contract uses memory that far up.
+            unsafe {
+                let old = p.read_volatile();
+                p.write_volatile(0xC0FFEE);
+                old
+            }
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        let high = 0;
+        [seen, high]
+    }
+
     /// Emits `n` logs.
     pub fn logs(&self, n: u32) {
         for i in 0..n {
