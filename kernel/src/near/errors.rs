@@ -78,11 +78,17 @@ pub enum HostError {
     #[error("Attempted to call deprecated host function {0}")]
     Deprecated(String),
     /// Bad `ecrecover` input.
-    #[error("ECRecover error: {0}")]
+    #[error("ECDSA recover error: {0}")]
     EcRecoverError(String),
     /// Bad `ed25519_verify` input.
     #[error("ED25519 signature verification error: {0}")]
     Ed25519VerifyInvalidInput(String),
+    /// Bad `p256_verify` input.
+    #[error("P256 signature verification error: {0}")]
+    P256VerifyInvalidInput(String),
+    /// Bad `alt_bn128_*` input.
+    #[error("AltBn128 invalid input: {0}")]
+    AltBn128InvalidInput(String),
     /// A host function this runtime does not implement (see `crate::near` docs for the list).
     #[error("unsupported host function {0}: not implemented by outlayer's direct mode")]
     Unsupported(&'static str),
@@ -121,6 +127,8 @@ impl HostError {
             HostError::Deprecated(_) => "Deprecated",
             HostError::EcRecoverError(_) => "ECRecoverError",
             HostError::Ed25519VerifyInvalidInput(_) => "Ed25519VerifyInvalidInput",
+            HostError::P256VerifyInvalidInput(_) => "P256VerifyInvalidInput",
+            HostError::AltBn128InvalidInput(_) => "AltBn128InvalidInput",
             HostError::Unsupported(_) => "UnsupportedHostFunction",
             HostError::Storage(_) => "StorageError",
         }

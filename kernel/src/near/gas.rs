@@ -70,6 +70,14 @@ pub mod ext {
     pub const ECRECOVER_BASE: Gas = 278_821_988_457;
     pub const ED25519_VERIFY_BASE: Gas = 210_000_000_000;
     pub const ED25519_VERIFY_BYTE: Gas = 9_000_000;
+    pub const P256_VERIFY_BASE: Gas = 1_300_000_000_000;
+    pub const P256_VERIFY_BYTE: Gas = 13_000_000;
+    pub const ALT_BN128_G1_MULTIEXP_BASE: Gas = 713_000_000_000;
+    pub const ALT_BN128_G1_MULTIEXP_ELEMENT: Gas = 320_000_000_000;
+    pub const ALT_BN128_G1_SUM_BASE: Gas = 3_000_000_000;
+    pub const ALT_BN128_G1_SUM_ELEMENT: Gas = 5_000_000_000;
+    pub const ALT_BN128_PAIRING_CHECK_BASE: Gas = 9_686_000_000_000;
+    pub const ALT_BN128_PAIRING_CHECK_ELEMENT: Gas = 5_102_000_000_000;
     pub const PROMISE_AND_BASE: Gas = 1_465_013_400;
     pub const PROMISE_AND_PER_PROMISE: Gas = 5_452_176;
     pub const PROMISE_RETURN: Gas = 560_152_386;

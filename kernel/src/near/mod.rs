@@ -8,7 +8,7 @@
 //! table that binds every import to a `Linker`.
 //!
 //! Host errors ([`HostError`]) abort the execution, as in nearcore. Logs emitted before an
-//! abort are kept. Unimplemented functions (curve arithmetic, yield/resume, global
+//! abort are kept. Unimplemented functions (bls12381, ml_dsa_verify, yield/resume, global
 //! contracts, gas keys, state init) are linked and fail when called: see `unsupported.rs`.
 //!
 //! Differences from nearcore, all about gas: trie-node costs (`touching_trie_node`) are not
@@ -18,6 +18,7 @@
 mod actions;
 mod context;
 mod crypto;
+mod curves;
 mod errors;
 pub mod gas;
 pub mod imports;

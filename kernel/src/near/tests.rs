@@ -1,5 +1,6 @@
 //! Unit tests of the NEAR logic over in-memory state (no wasm).
 
+use super::gas::ext;
 use super::*;
 
 fn ctx(view: bool) -> VmContext {
@@ -166,4 +167,129 @@ fn promises_record_receipts_and_balance() {
     assert_eq!(out.receipts[1].depends_on, vec![0]);
     assert!(out.gas_used > out.gas_burnt + 5 * TGAS);
     assert_eq!(out.return_data, ReturnData::ReceiptIndex(1));
+}
+
+/// Writes `parts` one after another into a fresh buffer; returns it and their (ptr, len).
+fn lay_out(parts: &[&[u8]]) -> (Vec<u8>, Vec<(u64, u64)>) {
+    let mut buf = Vec::new();
+    let mut at = Vec::new();
+    for p in parts {
+        at.push((buf.len() as u64, p.len() as u64));
+        buf.extend_from_slice(p);
+    }
+    (buf, at)
+}
+
+#[test]
+fn p256_verify_as_nearcore() {
+    use p256::ecdsa::signature::hazmat::PrehashSigner;
+    let key = p256::ecdsa::SigningKey::from_slice(&[9u8; 32]).expect("key");
+    let hash = [7u8; 32];
+    let sig: p256::ecdsa::Signature = key.sign_prehash(&hash).expect("sign");
+    let (r, s) = sig.split_scalars();
+    let high_s = p256::ecdsa::Signature::from_scalars(r, -s).expect("high-s twin");
+    let pk = key.verifying_key().to_encoded_point(true);
+    let (sig, high_s) = (sig.to_bytes(), high_s.to_bytes());
+    let mut other_hash = hash;
+    other_hash[0] ^= 1;
+    let (mut buf, at) = lay_out(&[&sig, &hash, pk.as_bytes(), &high_s, &other_hash]);
+    let mut mem = Mem(&mut buf);
+    let [s, m, k, h, o] = [at[0], at[1], at[2], at[3], at[4]];
+    let mut l = logic(false);
+    assert_eq!(l.p256_verify(&mut mem, s.1, s.0, m.1, m.0, k.1, k.0), Ok(1));
+    let reads = 3 * ext::READ_MEMORY_BASE + (64 + 32 + 33) * ext::READ_MEMORY_BYTE;
+    let want = ext::P256_VERIFY_BASE + 32 * ext::P256_VERIFY_BYTE + reads;
+    assert_eq!(l.gas.burnt(), want);
+    // High-s signatures verify (no low-s rule), another message does not.
+    assert_eq!(l.p256_verify(&mut mem, h.1, h.0, m.1, m.0, k.1, k.0), Ok(1));
+    assert_eq!(l.p256_verify(&mut mem, s.1, s.0, o.1, o.0, k.1, k.0), Ok(0));
+    let short = Err(HostError::P256VerifyInvalidInput(
+        "invalid signature length".into(),
+    ));
+    assert_eq!(l.p256_verify(&mut mem, 63, s.0, m.1, m.0, k.1, k.0), short);
+    let long_key = Err(HostError::P256VerifyInvalidInput(
+        "invalid public key length".into(),
+    ));
+    assert_eq!(
+        l.p256_verify(&mut mem, s.1, s.0, m.1, m.0, 34, k.0),
+        long_key
+    );
+}
+
+/// A 256-bit big-endian hex number as nearcore's little-endian word.
+fn le_word(hex: &str) -> Vec<u8> {
+    let mut bytes = hex::decode(format!("{hex:0>64}")).expect("hex");
+    bytes.reverse();
+    bytes
+}
+
+#[test]
+fn alt_bn128_as_nearcore() {
+    use bn::Group;
+    // The generator (1, 2) and its double, as every alt_bn128 implementation knows them.
+    let g = [le_word("1"), le_word("2")].concat();
+    let two_g = [
+        le_word("030644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd3"),
+        le_word("15ed738c0e0a7c92e7845f96b2ae9c0a68a6a449e3538fc7ff3ebf7a5a18a2c4"),
+    ]
+    .concat();
+    let mut l = logic(false);
+    let run_sum = |l: &mut VmLogic<MemExternal>, items: &[u8]| {
+        let mut buf = items.to_vec();
+        let mut mem = Mem(&mut buf);
+        l.alt_bn128_g1_sum(&mut mem, items.len() as u64, 0, 1)
+            .map(|()| l.regs.get(1).map(<[u8]>::to_vec))
+    };
+    let plus_plus = [&[0u8][..], &g, &[0], &g].concat();
+    assert_eq!(run_sum(&mut l, &plus_plus), Ok(Some(two_g.clone())));
+    let plus_minus = [&[0u8][..], &g, &[1], &g].concat();
+    assert_eq!(run_sum(&mut l, &plus_minus), Ok(Some(vec![0; 64])));
+    let bad_sign = [&[2u8][..], &g].concat();
+    let e = run_sum(&mut l, &bad_sign).expect_err("sign 2");
+    assert_eq!(e.kind(), "AltBn128InvalidInput");
+    assert!(e.message().contains("invalid bool"), "{}", e.message());
+
+    let mut buf = [&g[..], &le_word("2")].concat();
+    let mut mem = Mem(&mut buf);
+    let before = l.gas.burnt();
+    assert_eq!(l.alt_bn128_g1_multiexp(&mut mem, 96, 0, 2), Ok(()));
+    assert_eq!(l.regs.get(2), Some(&two_g[..]));
+    let want = ext::ALT_BN128_G1_MULTIEXP_BASE
+        + ext::ALT_BN128_G1_MULTIEXP_ELEMENT
+        + ext::READ_MEMORY_BASE
+        + 96 * ext::READ_MEMORY_BYTE
+        + ext::WRITE_REGISTER_BASE
+        + 64 * ext::WRITE_REGISTER_BYTE;
+    assert_eq!(l.gas.burnt() - before, want);
+
+    // e(G1, G2) · e(-G1, G2) = 1, e(G1, G2) alone is not; an empty product is 1.
+    let g2 = {
+        let p = bn::AffineG2::from_jacobian(bn::G2::one()).expect("affine");
+        let word = |f: bn::Fq| {
+            let bn::arith::U256([lo, hi]) = f.into_u256();
+            [lo.to_le_bytes(), hi.to_le_bytes()].concat()
+        };
+        [
+            word(p.x().real()),
+            word(p.x().imaginary()),
+            word(p.y().real()),
+            word(p.y().imaginary()),
+        ]
+        .concat()
+    };
+    let minus_g = [le_word("1"), {
+        // -G = (1, q - 2).
+        le_word("30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd45")
+    }]
+    .concat();
+    let mut pairing = |items: &[u8]| {
+        let mut buf = items.to_vec();
+        let mut mem = Mem(&mut buf);
+        l.alt_bn128_pairing_check(&mut mem, items.len() as u64, 0)
+    };
+    assert_eq!(pairing(&[&g[..], &g2, &minus_g, &g2].concat()), Ok(1));
+    assert_eq!(pairing(&[&g[..], &g2].concat()), Ok(0));
+    assert_eq!(pairing(&[]), Ok(1));
+    let ragged = pairing(&[0; 100]).expect_err("ragged");
+    assert_eq!(ragged.kind(), "AltBn128InvalidInput");
 }

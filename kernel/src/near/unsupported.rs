@@ -2,8 +2,8 @@
 //! with `UnsupportedHostFunction` naming it. near-sdk contracts import many of these without
 //! calling them.
 //!
-//! - curve arithmetic without a well-kept crate wired here: `alt_bn128_*`, `bls12381_*`,
-//!   `p256_verify`, `ml_dsa_verify`;
+//! - `bls12381_*` (nearcore uses `blst` through its raw C API; not wired here yet) and
+//!   `ml_dsa_verify` (nearcore verifies ML-DSA-65 with `aws-lc-rs`);
 //! - yield/resume (`promise_yield_*`): needs a later block to resume in;
 //! - global contracts, gas keys, state init and universal accounts (PV 85+ features whose fees
 //!   and semantics are not in near-abi.md);
@@ -29,11 +29,7 @@ macro_rules! unsupported {
 }
 
 unsupported! {
-    p256_verify(a, b, c, d, e, f) -> u64;
     ml_dsa_verify(a, b, c, d, e, f) -> u64;
-    alt_bn128_g1_multiexp(a, b, c) -> ();
-    alt_bn128_g1_sum(a, b, c) -> ();
-    alt_bn128_pairing_check(a, b) -> u64;
     bls12381_p1_sum(a, b, c) -> u64;
     bls12381_p2_sum(a, b, c) -> u64;
     bls12381_g1_multiexp(a, b, c) -> u64;
