@@ -11,12 +11,12 @@
 //! [`crate::prepare`] rewrites the memory section to exactly that before compiling, so
 //! `memory.size` and `memory.grow` see what they see on nearcore.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use lru::LruCache;
 use parking_lot::Mutex;
 use sha2::Digest;
 use wasmtime::{
@@ -34,6 +34,13 @@ pub const MAX_MEMORY_PAGES: u64 = 2_048;
 pub const MAX_CONTRACT_SIZE: usize = 4 << 20;
 /// How often the epoch advances: the resolution of timeouts.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Compiled modules kept in memory (per cache, least recently used dropped first), as many
+/// as nearcore's node keeps; the disk cache has them all.
+pub const MODULE_CACHE_ENTRIES: std::num::NonZeroUsize = match std::num::NonZeroUsize::new(256) {
+    Some(n) => n,
+    None => unreachable!(),
+};
 
 /// A code hash (sha256).
 pub type CodeHash = [u8; 32];
@@ -70,7 +77,7 @@ pub struct CacheStats {
 pub struct Engine {
     engine: wasmtime::Engine,
     cache_dir: PathBuf,
-    modules: Mutex<HashMap<CodeHash, Module>>,
+    modules: Mutex<LruCache<CodeHash, Module>>,
     compiled: AtomicU64,
     disk_hits: AtomicU64,
     memory_hits: AtomicU64,
@@ -149,7 +156,7 @@ impl Engine {
         Ok(Engine {
             engine,
             cache_dir: cache_dir.to_path_buf(),
-            modules: Mutex::new(HashMap::new()),
+            modules: Mutex::new(LruCache::new(MODULE_CACHE_ENTRIES)),
             compiled: AtomicU64::new(0),
             disk_hits: AtomicU64::new(0),
             memory_hits: AtomicU64::new(0),
@@ -197,7 +204,7 @@ impl Engine {
             match unsafe { Module::deserialize_file(&self.engine, &path) } {
                 Ok(m) => {
                     self.disk_hits.fetch_add(1, Ordering::Relaxed);
-                    self.modules.lock().insert(*hash, m.clone());
+                    self.modules.lock().put(*hash, m.clone());
                     return Ok(m);
                 }
                 Err(e) => tracing::warn!("recompiling {}: {e:#}", path.display()),
@@ -208,7 +215,7 @@ impl Engine {
         if let Err(e) = self.write_artifact(&path, &module) {
             tracing::warn!("cannot cache {}: {e:#}", path.display());
         }
-        self.modules.lock().insert(*hash, module.clone());
+        self.modules.lock().put(*hash, module.clone());
         Ok(module)
     }
 
@@ -272,5 +279,44 @@ fn remove_stale_artifacts(cache_dir: &Path) {
 impl Drop for Engine {
     fn drop(&mut self) {
         self.stop_ticker.store(true, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A distinct minimal module per `i` (a custom section carries the number).
+    fn tiny(i: u32) -> Vec<u8> {
+        let mut code = b"\0asm\x01\0\0\0".to_vec();
+        let payload = [&[1u8, b'n'][..], &i.to_le_bytes()].concat();
+        code.push(0);
+        code.push(payload.len() as u8);
+        code.extend_from_slice(&payload);
+        code
+    }
+
+    #[test]
+    fn memory_cache_is_bounded_and_the_disk_cache_backs_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let engine = Engine::new(dir.path()).expect("engine");
+        let extra = 20;
+        let n = MODULE_CACHE_ENTRIES.get() as u32 + extra;
+        for i in 0..n {
+            let code = tiny(i);
+            engine.load(&Engine::hash(&code), &code).expect("compiles");
+        }
+        assert_eq!(engine.modules.lock().len(), MODULE_CACHE_ENTRIES.get());
+        // The oldest was evicted from memory and comes back from disk, without compiling.
+        let first = tiny(0);
+        let before = engine.stats();
+        engine.load(&Engine::hash(&first), &first).expect("reloads");
+        let after = engine.stats();
+        assert_eq!(after.compiled, before.compiled);
+        assert_eq!(after.disk_hits, before.disk_hits + 1);
+        // The newest is still in memory.
+        let last = tiny(n - 1);
+        engine.load(&Engine::hash(&last), &last).expect("cached");
+        assert_eq!(engine.stats().memory_hits, after.memory_hits + 1);
     }
 }

@@ -14,18 +14,18 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use lru::LruCache;
 use outlayer_fs::store::Store;
 use outlayer_fs::AccountId;
 use parking_lot::Mutex;
 use sha2::Digest;
 use wasmtime::{ExternType, InstancePre, Linker, Module, Trap};
 
-use crate::engine::{CodeHash, CompileError, Engine, EPOCH_TICK};
+use crate::engine::{CodeHash, CompileError, Engine, EPOCH_TICK, MODULE_CACHE_ENTRIES};
 use crate::near::gas::ext;
 use crate::near::imports::{self, charge_fuel, refill_fuel, HostState};
 use crate::near::{Gas, HostError, VmContext, VmLogic, MAX_GAS};
@@ -104,16 +104,23 @@ pub enum DeployError {
 
 type Pre = InstancePre<HostState<StoreState>>;
 
+/// A contract ready to instantiate: its module, its code length (for the loading cost) and
+/// its imports resolved (or why they cannot be: reported when a call reaches instantiation).
+#[derive(Clone)]
+struct Loaded {
+    module: Module,
+    code_len: usize,
+    pre: Result<Pre, String>,
+}
+
 /// Runs NEAR contracts over a `Store`. Cheap to share (`&self` everywhere); calls on
 /// different accounts run in parallel.
 pub struct Executor {
     store: Arc<Store>,
     engine: Engine,
     linker: Linker<HostState<StoreState>>,
-    pres: Mutex<HashMap<CodeHash, Pre>>,
-    /// Modules with their code length (for the loading cost), so a warm call never reads
-    /// the code.
-    modules: Mutex<HashMap<CodeHash, (Module, usize)>>,
+    /// What a call needs of a contract, so a warm call neither reads nor links the code.
+    loaded: Mutex<LruCache<CodeHash, Loaded>>,
 }
 
 impl Executor {
@@ -126,8 +133,7 @@ impl Executor {
             store,
             engine,
             linker,
-            pres: Mutex::new(HashMap::new()),
-            modules: Mutex::new(HashMap::new()),
+            loaded: Mutex::new(LruCache::new(MODULE_CACHE_ENTRIES)),
         })
     }
 
@@ -154,14 +160,10 @@ impl Executor {
         Ok(())
     }
 
-    /// The compiled module and code length for `hash`, reading the code only on a miss.
-    fn module(
-        &self,
-        account: &AccountId,
-        hash: &CodeHash,
-    ) -> Result<(Module, usize), (&'static str, String)> {
-        if let Some(m) = self.modules.lock().get(hash) {
-            return Ok(m.clone());
+    /// The contract with code `hash`, reading the code only when no cache has it.
+    fn load(&self, account: &AccountId, hash: &CodeHash) -> Result<Loaded, (&'static str, String)> {
+        if let Some(l) = self.loaded.lock().get(hash) {
+            return Ok(l.clone());
         }
         let code = match self.store.code(account) {
             Ok(Some(c)) => c,
@@ -175,22 +177,17 @@ impl Executor {
             .engine
             .load(hash, &code)
             .map_err(|e| ("CompilationError", e.to_string()))?;
-        self.modules
-            .lock()
-            .insert(*hash, (module.clone(), code.len()));
-        Ok((module, code.len()))
-    }
-
-    fn instance_pre(&self, hash: &CodeHash, module: &Module) -> Result<Pre, String> {
-        if let Some(p) = self.pres.lock().get(hash) {
-            return Ok(p.clone());
-        }
         let pre = self
             .linker
-            .instantiate_pre(module)
-            .map_err(|e| format!("{e:#}"))?;
-        self.pres.lock().insert(*hash, pre.clone());
-        Ok(pre)
+            .instantiate_pre(&module)
+            .map_err(|e| format!("{e:#}"));
+        let loaded = Loaded {
+            module,
+            code_len: code.len(),
+            pre,
+        };
+        self.loaded.lock().put(*hash, loaded.clone());
+        Ok(loaded)
     }
 
     /// Runs one call. Never panics on bad input: every failure is an `Outcome` with an error.
@@ -216,11 +213,11 @@ impl Executor {
             }
             Err(e) => return Outcome::failure("StorageError", e.to_string(), vec![], 0),
         };
-        let (module, code_len) = match self.module(&req.account, &hash) {
-            Ok(m) => m,
+        let loaded = match self.load(&req.account, &hash) {
+            Ok(l) => l,
             Err((kind, msg)) => return Outcome::failure(kind, msg, vec![], 0),
         };
-        match module.get_export(&req.method) {
+        match loaded.module.get_export(&req.method) {
             Some(ExternType::Func(f)) if f.params().len() == 0 && f.results().len() == 0 => {}
             Some(ExternType::Func(_)) => {
                 let msg = format!("method {} must take and return nothing", req.method);
@@ -238,19 +235,19 @@ impl Executor {
         let state = StoreState::new(self.store.clone(), req.account.clone());
         let mut logic = VmLogic::new(state, self.context(req, storage_usage));
         let loading = ext::CONTRACT_LOADING_BASE
-            .saturating_add(ext::CONTRACT_LOADING_BYTES.saturating_mul(code_len as u64));
+            .saturating_add(ext::CONTRACT_LOADING_BYTES.saturating_mul(loaded.code_len as u64));
         if let Err(e) = logic.gas_counter().burn(loading) {
             let burnt = logic.gas_counter().burnt();
             return Outcome::failure(e.kind(), e.message(), vec![], burnt);
         }
-        let pre = match self.instance_pre(&hash, &module) {
+        let pre = match &loaded.pre {
             Ok(p) => p,
             Err(msg) => {
                 let burnt = logic.gas_counter().burnt();
-                return Outcome::failure("LinkError", msg, vec![], burnt);
+                return Outcome::failure("LinkError", msg.clone(), vec![], burnt);
             }
         };
-        let (ok, error, vm) = self.run(&pre, logic, req);
+        let (ok, error, vm) = self.run(pre, logic, req);
         let gas_burnt = vm.gas_burnt;
         if let Some((kind, message)) = error {
             return Outcome::failure(&kind, message, vm.logs, gas_burnt);

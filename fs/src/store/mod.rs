@@ -97,7 +97,7 @@ fn current_origin() -> u64 {
 pub struct Store {
     db: DB,
     path: PathBuf,
-    locks: Mutex<HashMap<AccountId, Arc<Mutex<()>>>>,
+    locks: Mutex<LockTable>,
     next_ino: AtomicU64,
     ino_ceiling: Mutex<u64>,
     listeners: parking_lot::RwLock<Vec<ChangeListener>>,
@@ -142,7 +142,7 @@ impl Store {
         let store = Store {
             db,
             path: dir.to_path_buf(),
-            locks: Mutex::new(HashMap::new()),
+            locks: Mutex::new(LockTable::default()),
             next_ino: AtomicU64::new(0),
             ino_ceiling: Mutex::new(0),
             listeners: parking_lot::RwLock::new(Vec::new()),
@@ -181,12 +181,7 @@ impl Store {
 
     /// Waits for, and takes, `account`'s lock (the table lock is held only to find it).
     fn lock_account(&self, account: &AccountId) -> ArcMutexGuard<RawMutex, ()> {
-        let lock = self
-            .locks
-            .lock()
-            .entry(account.clone())
-            .or_default()
-            .clone();
+        let lock = self.locks.lock().get(account);
         lock.lock_arc()
     }
 
@@ -418,5 +413,61 @@ impl Store {
             it.next();
         }
         Ok(it.status()?)
+    }
+}
+
+/// One mutex per account that has had a transaction. Entries nobody holds or waits for are
+/// dropped whenever the table has doubled since the last sweep, so a daemon that has touched
+/// millions of accounts does not keep a mutex for each.
+#[derive(Default)]
+struct LockTable {
+    locks: HashMap<AccountId, Arc<Mutex<()>>>,
+    sweep_at: usize,
+}
+
+impl LockTable {
+    const MIN_SWEEP: usize = 1024;
+
+    /// The mutex of `account` (created if needed), to be locked after the table is released.
+    fn get(&mut self, account: &AccountId) -> Arc<Mutex<()>> {
+        if self.locks.len() >= self.sweep_at.max(Self::MIN_SWEEP) {
+            // Only the table holds an entry with a strong count of 1: no guard, no waiter
+            // (both hold clones, taken under the table's lock).
+            self.locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+            self.sweep_at = 2 * self.locks.len();
+        }
+        self.locks.entry(account.clone()).or_default().clone()
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.locks.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_table_drops_idle_entries_and_keeps_held_ones() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let held = AccountId::new("held.near").expect("account id");
+        let guard = store.lock_account(&held);
+        for i in 0..3000 {
+            let id = AccountId::new(&format!("a{i}.near")).expect("account id");
+            drop(store.lock_account(&id));
+        }
+        let len = store.locks.lock().len();
+        assert!(
+            len <= LockTable::MIN_SWEEP,
+            "idle entries swept: {len} left"
+        );
+        // The held account kept its mutex: it is still locked, and unlocks with the guard.
+        let same = store.locks.lock().get(&held);
+        assert!(same.try_lock().is_none());
+        drop(guard);
+        assert!(same.try_lock().is_some());
     }
 }

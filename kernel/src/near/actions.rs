@@ -8,6 +8,24 @@ use super::memory::Mem;
 use super::promises::{sha256_hex, Action, Permission};
 use super::{External, VmLogic};
 
+/// Comma-separated method names as nearcore splits them: none for empty input, and
+/// `EmptyMethodName` for an empty name among others.
+fn split_method_names(names: &[u8]) -> HostResult<Vec<&[u8]>> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    names
+        .split(|&b| b == b',')
+        .map(|n| {
+            if n.is_empty() {
+                Err(HostError::EmptyMethodName)
+            } else {
+                Ok(n)
+            }
+        })
+        .collect()
+}
+
 impl<E: External> VmLogic<E> {
     /// `promise_batch_action_transfer(promise, amount_ptr)`.
     pub fn promise_batch_action_transfer(
@@ -106,37 +124,10 @@ impl<E: External> VmLogic<E> {
         )
     }
 
-    /// Reads a function-call key permission (allowance 0 = unlimited; names comma-separated).
-    #[allow(clippy::too_many_arguments)]
-    fn read_permission(
-        &mut self,
-        mem: &Mem<'_>,
-        allowance_ptr: u64,
-        recv_len: u64,
-        recv_ptr: u64,
-        names_len: u64,
-        names_ptr: u64,
-    ) -> HostResult<Permission> {
-        let allowance = self.read_u128(mem, allowance_ptr)?;
-        let receiver_id = self.read_account_id(mem, recv_len, recv_ptr)?;
-        let names = self.mem_or_reg(mem, names_len, names_ptr)?;
-        let names = String::from_utf8(names).map_err(|_| HostError::BadUtf8)?;
-        let method_names = names
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect::<Vec<_>>();
-        let allowance = (allowance > 0).then(|| allowance.to_string());
-        Ok(Permission::FunctionCall {
-            allowance,
-            receiver_id,
-            method_names,
-        })
-    }
-
     /// `promise_batch_action_add_key_with_function_call(promise, pk, nonce, allowance_ptr,
-    /// receiver_id, method_names)`. Fee: the full-access key fee (the per-byte part of
-    /// nearcore's function-call-key fee is not modelled).
+    /// receiver_id, method_names)`: allowance 0 is unlimited; names are comma-separated, and
+    /// an empty name among them is `EmptyMethodName`. The per-byte fee counts every name plus
+    /// one (nearcore's null-terminated length); names are checked as UTF-8 after the fees.
     #[allow(clippy::too_many_arguments)]
     pub fn promise_batch_action_add_key_with_function_call(
         &mut self,
@@ -153,18 +144,30 @@ impl<E: External> VmLogic<E> {
     ) -> HostResult<()> {
         self.begin_action("promise_batch_action_add_key_with_function_call")?;
         let public_key = self.read_public_key(mem, pk_len, pk_ptr)?;
-        let permission =
-            self.read_permission(mem, allowance_ptr, recv_len, recv_ptr, names_len, names_ptr)?;
-        self.append_action(
-            p,
-            fees::ADD_FULL_ACCESS_KEY,
-            1,
-            Action::AddKey {
-                public_key,
-                nonce,
-                permission,
-            },
-        )
+        let allowance = self.read_u128(mem, allowance_ptr)?;
+        let receiver_id = self.read_account_id(mem, recv_len, recv_ptr)?;
+        let names = self.mem_or_reg(mem, names_len, names_ptr)?;
+        let names = split_method_names(&names)?;
+        let r = self.receipt_of(p)?;
+        let sir = self.is_sir(r);
+        let name_bytes = names.iter().map(|n| n.len() as u64 + 1).sum();
+        self.pay_fee(sir, fees::ADD_FUNCTION_CALL_KEY, 1)?;
+        self.pay_fee(sir, fees::ADD_FUNCTION_CALL_KEY_PER_BYTE, name_bytes)?;
+        let method_names = names
+            .into_iter()
+            .map(|n| String::from_utf8(n.to_vec()).map_err(|_| HostError::BadUtf8))
+            .collect::<HostResult<Vec<_>>>()?;
+        let permission = Permission::FunctionCall {
+            allowance: (allowance > 0).then(|| allowance.to_string()),
+            receiver_id,
+            method_names,
+        };
+        let action = Action::AddKey {
+            public_key,
+            nonce,
+            permission,
+        };
+        self.push_action(r, action)
     }
 
     /// `promise_batch_action_delete_key(promise, pk_len, pk_ptr)`.

@@ -293,3 +293,41 @@ fn alt_bn128_as_nearcore() {
     let ragged = pairing(&[0; 100]).expect_err("ragged");
     assert_eq!(ragged.kind(), "AltBn128InvalidInput");
 }
+
+#[test]
+fn function_call_keys_pay_per_name_byte_and_refuse_empty_names() {
+    let pk = [&[0u8][..], &[3; 32]].concat();
+    let allowance = 0u128.to_le_bytes();
+    // Adds a function-call key for `names` to a new receipt; returns (burnt, used) deltas.
+    let add = |l: &mut VmLogic<MemExternal>, names: &[u8]| {
+        let (mut buf, at) = lay_out(&[b"bob.near", &pk, &allowance, b"bob.near", names]);
+        let mut mem = Mem(&mut buf);
+        let p = l.promise_batch_create(&mut mem, at[0].1, at[0].0)?;
+        let (burnt, used) = (l.gas.burnt(), l.gas.used());
+        let [k, a, r, n] = [at[1], at[2], at[3], at[4]];
+        l.promise_batch_action_add_key_with_function_call(
+            &mut mem, p, k.1, k.0, 1, a.0, r.1, r.0, n.1, n.0,
+        )?;
+        Ok::<_, HostError>((l.gas.burnt() - burnt, l.gas.used() - used))
+    };
+    let mut l = logic(false);
+    let (burnt_4, used_4) = add(&mut l, b"a,bc").expect("a,bc");
+    let (burnt_5, used_5) = add(&mut l, b"a,bcd").expect("a,bcd");
+    // One more name byte: one more byte read, one more per-byte fee (send to another account
+    // burnt now, execution reserved).
+    let (send, exec) = (47_683_715, 1_925_331);
+    assert_eq!(burnt_5 - burnt_4, ext::READ_MEMORY_BYTE + send);
+    assert_eq!(used_5 - used_4, ext::READ_MEMORY_BYTE + send + exec);
+    assert_eq!(add(&mut l, b"a,,b"), Err(HostError::EmptyMethodName));
+    assert!(add(&mut l, b"").is_ok(), "no names: any method");
+    let out = l.finish(true);
+    let names = |i: usize| match &out.receipts[i].actions[..] {
+        [Action::AddKey {
+            permission: Permission::FunctionCall { method_names, .. },
+            ..
+        }] => method_names.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(names(1), vec!["a".to_string(), "bcd".to_string()]);
+    assert!(names(3).is_empty());
+}
