@@ -1,6 +1,6 @@
 //! Hashes and signature checks: sha256, keccak256/512, sha3-256/384/512, ripemd160,
-//! ed25519_verify, ecrecover. p256 and alt_bn128 are in `curves.rs`; bls12381 and
-//! ml_dsa_verify are in `unsupported.rs`.
+//! ed25519_verify, ecrecover. p256 and alt_bn128 are in `curves.rs`, bls12381 in
+//! `bls12381.rs`; ml_dsa_verify is in `unsupported.rs`.
 
 use sha2::Digest;
 

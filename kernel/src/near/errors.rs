@@ -89,6 +89,9 @@ pub enum HostError {
     /// Bad `alt_bn128_*` input.
     #[error("AltBn128 invalid input: {0}")]
     AltBn128InvalidInput(String),
+    /// Bad `bls12381_*` input.
+    #[error("BLS12-381 invalid input: {0}")]
+    Bls12381InvalidInput(String),
     /// A host function this runtime does not implement (see `crate::near` docs for the list).
     #[error("unsupported host function {0}: not implemented by outlayer's direct mode")]
     Unsupported(&'static str),
@@ -129,6 +132,7 @@ impl HostError {
             HostError::Ed25519VerifyInvalidInput(_) => "Ed25519VerifyInvalidInput",
             HostError::P256VerifyInvalidInput(_) => "P256VerifyInvalidInput",
             HostError::AltBn128InvalidInput(_) => "AltBn128InvalidInput",
+            HostError::Bls12381InvalidInput(_) => "BLS12381InvalidInput",
             HostError::Unsupported(_) => "UnsupportedHostFunction",
             HostError::Storage(_) => "StorageError",
         }

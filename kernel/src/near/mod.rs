@@ -8,7 +8,7 @@
 //! table that binds every import to a `Linker`.
 //!
 //! Host errors ([`HostError`]) abort the execution, as in nearcore. Logs emitted before an
-//! abort are kept. Unimplemented functions (bls12381, ml_dsa_verify, yield/resume, global
+//! abort are kept. Unimplemented functions (ml_dsa_verify, yield/resume, global
 //! contracts, gas keys, state init) are linked and fail when called: see `unsupported.rs`.
 //!
 //! Differences from nearcore, all about gas: trie-node costs (`touching_trie_node`) are not
@@ -16,6 +16,7 @@
 //! [`imports`]).
 
 mod actions;
+mod bls12381;
 mod context;
 mod crypto;
 mod curves;

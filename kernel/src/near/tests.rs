@@ -331,3 +331,140 @@ fn function_call_keys_pay_per_name_byte_and_refuse_empty_names() {
     assert_eq!(names(1), vec!["a".to_string(), "bcd".to_string()]);
     assert!(names(3).is_empty());
 }
+
+type BlsFn = fn(&mut VmLogic<MemExternal>, &mut Mem<'_>, u64, u64, u64) -> HostResult<u64>;
+
+/// Runs a `bls12381_*` function on `input`; returns its result and register 5 after.
+fn bls(l: &mut VmLogic<MemExternal>, f: BlsFn, input: &[u8]) -> (HostResult<u64>, Vec<u8>) {
+    let mut buf = input.to_vec();
+    let mut mem = Mem(&mut buf);
+    l.regs.set(5, Vec::new()).expect("clear register 5");
+    let r = f(l, &mut mem, input.len() as u64, 0, 5);
+    (r, l.regs.get(5).map(<[u8]>::to_vec).unwrap_or_default())
+}
+
+#[test]
+fn bls12381_as_nearcore() {
+    // The generators, compressed and uncompressed, as the BLS12-381 specifications give them.
+    let g1_compressed = hex::decode(
+        "97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb",
+    )
+    .expect("hex");
+    let g1 = hex::decode(
+        "17f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb\
+         08b3f481e3aaa0f1a09e30ed741d8ae4fcf5e095d5d00af600db18cb2c04b3edd03cc744a2888ae40caa232946c5e7e1",
+    )
+    .expect("hex");
+    let g2_compressed = hex::decode(
+        "93e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e\
+         024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8",
+    )
+    .expect("hex");
+    let mut l = logic(false);
+    assert_eq!(
+        bls(&mut l, VmLogic::bls12381_p1_decompress, &g1_compressed),
+        (Ok(0), g1.clone())
+    );
+    let (r, g2) = bls(&mut l, VmLogic::bls12381_p2_decompress, &g2_compressed);
+    assert_eq!((r, g2.len()), (Ok(0), 192));
+    // Uncompressed input to decompress is refused (1), not an error.
+    assert_eq!(
+        bls(&mut l, VmLogic::bls12381_p1_decompress, &g1[..48]).0,
+        Ok(1)
+    );
+
+    // G + G = 2·G; G - G is the point at infinity (0x40 flag).
+    let before = l.gas.burnt();
+    let (r, two_g) = bls(
+        &mut l,
+        VmLogic::bls12381_p1_sum,
+        &[&[0u8][..], &g1, &[0], &g1].concat(),
+    );
+    assert_eq!(r, Ok(0));
+    let want = ext::BLS12381_P1_SUM_BASE
+        + 2 * ext::BLS12381_P1_SUM_ELEMENT
+        + ext::READ_MEMORY_BASE
+        + 194 * ext::READ_MEMORY_BYTE
+        + ext::WRITE_REGISTER_BASE
+        + 96 * ext::WRITE_REGISTER_BYTE;
+    assert_eq!(l.gas.burnt() - before, want, "sum gas");
+    let mut two = [0u8; 32];
+    two[0] = 2;
+    let multiexp = bls(
+        &mut l,
+        VmLogic::bls12381_g1_multiexp,
+        &[&g1[..], &two].concat(),
+    );
+    assert_eq!(multiexp, (Ok(0), two_g));
+    let (r, zero) = bls(
+        &mut l,
+        VmLogic::bls12381_p1_sum,
+        &[&[0u8][..], &g1, &[1], &g1].concat(),
+    );
+    let mut infinity = vec![0u8; 96];
+    infinity[0] = 0x40;
+    assert_eq!((r, zero), (Ok(0), infinity));
+    let (_, minus_g1) = bls(
+        &mut l,
+        VmLogic::bls12381_p1_sum,
+        &[&[1u8][..], &g1].concat(),
+    );
+    assert_eq!(
+        bls(
+            &mut l,
+            VmLogic::bls12381_p1_sum,
+            &[&[2u8][..], &g1].concat()
+        )
+        .0,
+        Ok(1)
+    );
+
+    // e(G1, G2) · e(-G1, G2) = 1 → 0; e(G1, G2) alone → 2; a point off the curve → 1.
+    let pairing = |l: &mut VmLogic<MemExternal>, input: &[u8]| {
+        let mut buf = input.to_vec();
+        let mut mem = Mem(&mut buf);
+        l.bls12381_pairing_check(&mut mem, input.len() as u64, 0)
+    };
+    assert_eq!(
+        pairing(&mut l, &[&g1[..], &g2, &minus_g1, &g2].concat()),
+        Ok(0)
+    );
+    assert_eq!(pairing(&mut l, &[&g1[..], &g2].concat()), Ok(2));
+    let mut off_curve = g1.clone();
+    off_curve[95] ^= 1;
+    assert_eq!(pairing(&mut l, &[&off_curve[..], &g2].concat()), Ok(1));
+    assert_eq!(
+        bls(
+            &mut l,
+            VmLogic::bls12381_p1_sum,
+            &[&[0u8][..], &off_curve].concat()
+        )
+        .0,
+        Ok(1)
+    );
+
+    // Field elements map into the subgroup; a non-canonical one (≥ p) is refused.
+    let (r, mapped) = bls(&mut l, VmLogic::bls12381_map_fp_to_g1, &[7u8; 48]);
+    assert_eq!(r, Ok(0));
+    let scalar_one = [&[1u8][..], &[0; 31]].concat();
+    let in_g1 = bls(
+        &mut l,
+        VmLogic::bls12381_g1_multiexp,
+        &[&mapped[..], &scalar_one].concat(),
+    );
+    assert_eq!(
+        in_g1,
+        (Ok(0), mapped),
+        "1·P = P, and P passed the subgroup check"
+    );
+    assert_eq!(
+        bls(&mut l, VmLogic::bls12381_map_fp_to_g1, &[0xff; 48]).0,
+        Ok(1)
+    );
+    let (r, g2_mapped) = bls(&mut l, VmLogic::bls12381_map_fp2_to_g2, &[3u8; 96]);
+    assert_eq!((r, g2_mapped.len()), (Ok(0), 192));
+
+    let ragged = bls(&mut l, VmLogic::bls12381_p1_sum, &[0u8; 96]).0;
+    let msg = "Incorrect input length for bls12381_p1_sum: 96 is not divisible by 97";
+    assert_eq!(ragged, Err(HostError::Bls12381InvalidInput(msg.into())));
+}

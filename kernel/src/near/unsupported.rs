@@ -2,8 +2,7 @@
 //! with `UnsupportedHostFunction` naming it. near-sdk contracts import many of these without
 //! calling them.
 //!
-//! - `bls12381_*` (nearcore uses `blst` through its raw C API; not wired here yet) and
-//!   `ml_dsa_verify` (nearcore verifies ML-DSA-65 with `aws-lc-rs`);
+//! - `ml_dsa_verify` (nearcore verifies ML-DSA-65 with `aws-lc-rs`, a large C build);
 //! - yield/resume (`promise_yield_*`): needs a later block to resume in;
 //! - global contracts, gas keys, state init and universal accounts (PV 85+ features whose fees
 //!   and semantics are not in near-abi.md);
@@ -30,15 +29,6 @@ macro_rules! unsupported {
 
 unsupported! {
     ml_dsa_verify(a, b, c, d, e, f) -> u64;
-    bls12381_p1_sum(a, b, c) -> u64;
-    bls12381_p2_sum(a, b, c) -> u64;
-    bls12381_g1_multiexp(a, b, c) -> u64;
-    bls12381_g2_multiexp(a, b, c) -> u64;
-    bls12381_map_fp_to_g1(a, b, c) -> u64;
-    bls12381_map_fp2_to_g2(a, b, c) -> u64;
-    bls12381_pairing_check(a, b) -> u64;
-    bls12381_p1_decompress(a, b, c) -> u64;
-    bls12381_p2_decompress(a, b, c) -> u64;
     promise_yield_create(a, b, c, d, e, f, g) -> u64;
     promise_yield_create_with_id(a, b, c, d, e, f, g, h, i) -> u64;
     promise_yield_resume(a, b, c, d) -> u32;
