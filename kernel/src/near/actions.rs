@@ -1,5 +1,5 @@
-//! Promise actions other than function calls: transfer, create account, deploy, stake,
-//! access keys, delete account. Each appends to a receipt created by `promises.rs`, pays the
+//! Promise actions other than function calls: transfer, create account, deploy (own and
+//! global contracts), stake, access keys, delete account. Each appends to a receipt created by `promises.rs`, pays the
 //! action's fees (send burnt now, execution reserved) and is prohibited in views.
 
 use super::errors::{HostError, HostResult};
@@ -7,6 +7,7 @@ use super::gas::{ext, fees};
 use super::memory::Mem;
 use super::promises::{sha256_hex, Action, Permission};
 use super::{External, VmLogic};
+use crate::engine::MAX_CONTRACT_SIZE;
 
 /// Comma-separated method names as nearcore splits them: none for empty input, and
 /// `EmptyMethodName` for an empty name among others.
@@ -24,6 +25,13 @@ fn split_method_names(names: &[u8]) -> HostResult<Vec<&[u8]>> {
             }
         })
         .collect()
+}
+
+fn use_global_fees() -> (fees::Fee, fees::Fee) {
+    (
+        fees::USE_GLOBAL_CONTRACT,
+        fees::USE_GLOBAL_CONTRACT_PER_BYTE,
+    )
 }
 
 impl<E: External> VmLogic<E> {
@@ -66,16 +74,85 @@ impl<E: External> VmLogic<E> {
         code_ptr: u64,
     ) -> HostResult<()> {
         self.begin_action("promise_batch_action_deploy_contract")?;
-        let code = self.mem_or_reg(mem, code_len, code_ptr)?;
-        let r = self.receipt_of(p)?;
-        let sir = self.is_sir(r);
-        self.pay_fee(sir, fees::DEPLOY_CONTRACT, 1)?;
-        self.pay_fee(sir, fees::DEPLOY_CONTRACT_PER_BYTE, code.len() as u64)?;
+        let code = self.read_code(mem, code_len, code_ptr)?;
         let action = Action::DeployContract {
             code_len: code.len() as u64,
             code_sha256: sha256_hex(&code),
         };
-        self.push_action(r, action)
+        let fees = (fees::DEPLOY_CONTRACT, fees::DEPLOY_CONTRACT_PER_BYTE);
+        self.append_sized_action(p, fees, code.len() as u64, action)
+    }
+
+    fn deploy_global(
+        &mut self,
+        mem: &Mem<'_>,
+        p: u64,
+        code_len: u64,
+        code_ptr: u64,
+        deploy_mode: &'static str,
+    ) -> HostResult<()> {
+        let code = self.read_code(mem, code_len, code_ptr)?;
+        let action = Action::DeployGlobalContract {
+            code_len: code.len() as u64,
+            code_sha256: sha256_hex(&code),
+            deploy_mode,
+        };
+        let fees = (
+            fees::DEPLOY_GLOBAL_CONTRACT,
+            fees::DEPLOY_GLOBAL_CONTRACT_PER_BYTE,
+        );
+        self.append_sized_action(p, fees, code.len() as u64, action)
+    }
+
+    /// `promise_batch_action_use_global_contract(promise, code_hash_len, code_hash_ptr)`:
+    /// the receiver runs the global contract with this 32-byte code hash.
+    pub fn promise_batch_action_use_global_contract(
+        &mut self,
+        mem: &mut Mem<'_>,
+        p: u64,
+        hash_len: u64,
+        hash_ptr: u64,
+    ) -> HostResult<()> {
+        self.begin_action("promise_batch_action_use_global_contract")?;
+        let hash = self.mem_or_reg(mem, hash_len, hash_ptr)?;
+        if hash.len() != 32 {
+            return Err(HostError::ContractCodeHashMalformed);
+        }
+        let action = Action::UseGlobalContract {
+            code_sha256: Some(hex::encode(&hash)),
+            account_id: None,
+        };
+        self.append_sized_action(p, use_global_fees(), hash.len() as u64, action)
+    }
+
+    /// `promise_batch_action_use_global_contract_by_account_id(promise, account_id_len,
+    /// account_id_ptr)`: the receiver runs the global contract that account deployed.
+    pub fn promise_batch_action_use_global_contract_by_account_id(
+        &mut self,
+        mem: &mut Mem<'_>,
+        p: u64,
+        id_len: u64,
+        id_ptr: u64,
+    ) -> HostResult<()> {
+        self.begin_action("promise_batch_action_use_global_contract_by_account_id")?;
+        let account_id = self.read_account_id(mem, id_len, id_ptr)?;
+        let len = account_id.len() as u64;
+        let action = Action::UseGlobalContract {
+            code_sha256: None,
+            account_id: Some(account_id),
+        };
+        self.append_sized_action(p, use_global_fees(), len, action)
+    }
+
+    /// Contract code for a deploy action, at most `max_contract_size` bytes.
+    fn read_code(&mut self, mem: &Mem<'_>, len: u64, ptr: u64) -> HostResult<Vec<u8>> {
+        let code = self.mem_or_reg(mem, len, ptr)?;
+        let limit = MAX_CONTRACT_SIZE as u64;
+        if code.len() as u64 > limit {
+            let size = code.len() as u64;
+            return Err(HostError::ContractSizeExceeded { size, limit });
+        }
+        Ok(code)
     }
 
     /// `promise_batch_action_stake(promise, amount_ptr, public_key_len, public_key_ptr)`.
@@ -208,6 +285,22 @@ impl<E: External> VmLogic<E> {
         self.not_in_view(name)
     }
 
+    /// The end of an action with a size: its base fee, its per-byte fee for `bytes`, appended
+    /// to promise `p`'s receipt.
+    fn append_sized_action(
+        &mut self,
+        p: u64,
+        (base, per_byte): (fees::Fee, fees::Fee),
+        bytes: u64,
+        action: Action,
+    ) -> HostResult<()> {
+        let r = self.receipt_of(p)?;
+        let sir = self.is_sir(r);
+        self.pay_fee(sir, base, 1)?;
+        self.pay_fee(sir, per_byte, bytes)?;
+        self.push_action(r, action)
+    }
+
     /// The common end: pay the action's fee `n` times (cheaper when the receipt goes to this
     /// account) and append it to promise `p`'s receipt.
     fn append_action(&mut self, p: u64, fee: fees::Fee, n: u64, action: Action) -> HostResult<()> {
@@ -215,4 +308,35 @@ impl<E: External> VmLogic<E> {
         self.pay_fee(self.is_sir(r), fee, n)?;
         self.push_action(r, action)
     }
+}
+
+/// The two `promise_batch_action_deploy_global_contract*` host functions: the same action,
+/// told apart by how other accounts will name the code.
+macro_rules! deploy_global_contract {
+    ($($(#[$doc:meta])* $name:ident => $mode:literal;)*) => {
+        impl<E: External> VmLogic<E> {
+            $(
+                $(#[$doc])*
+                pub fn $name(
+                    &mut self,
+                    mem: &mut Mem<'_>,
+                    p: u64,
+                    code_len: u64,
+                    code_ptr: u64,
+                ) -> HostResult<()> {
+                    self.begin_action(stringify!($name))?;
+                    self.deploy_global(mem, p, code_len, code_ptr, $mode)
+                }
+            )*
+        }
+    };
+}
+
+deploy_global_contract! {
+    /// `promise_batch_action_deploy_global_contract(promise, code_len, code_ptr)`: deploys
+    /// code others use by its hash.
+    promise_batch_action_deploy_global_contract => "CodeHash";
+    /// `promise_batch_action_deploy_global_contract_by_account_id(promise, code_len,
+    /// code_ptr)`: deploys code others use by naming the deploying account.
+    promise_batch_action_deploy_global_contract_by_account_id => "AccountId";
 }

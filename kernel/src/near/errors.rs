@@ -83,6 +83,19 @@ pub enum HostError {
     /// Bad `ed25519_verify` input.
     #[error("ED25519 signature verification error: {0}")]
     Ed25519VerifyInvalidInput(String),
+    /// Code in a deploy action over `max_contract_size`.
+    #[error(
+        "The size of a contract code in DeployContract action {size} exceeds the limit {limit}"
+    )]
+    ContractSizeExceeded {
+        /// The code's size.
+        size: u64,
+        /// `max_contract_size`.
+        limit: u64,
+    },
+    /// A code hash that is not 32 bytes.
+    #[error("contract code hash is malformed")]
+    ContractCodeHashMalformed,
     /// Bad `p256_verify` input.
     #[error("P256 signature verification error: {0}")]
     P256VerifyInvalidInput(String),
@@ -131,6 +144,8 @@ impl HostError {
             HostError::EcRecoverError(_) => "ECRecoverError",
             HostError::Ed25519VerifyInvalidInput(_) => "Ed25519VerifyInvalidInput",
             HostError::P256VerifyInvalidInput(_) => "P256VerifyInvalidInput",
+            HostError::ContractSizeExceeded { .. } => "ContractSizeExceeded",
+            HostError::ContractCodeHashMalformed => "ContractCodeHashMalformed",
             HostError::AltBn128InvalidInput(_) => "AltBn128InvalidInput",
             HostError::Bls12381InvalidInput(_) => "BLS12381InvalidInput",
             HostError::Unsupported(_) => "UnsupportedHostFunction",

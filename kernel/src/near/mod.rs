@@ -8,8 +8,8 @@
 //! table that binds every import to a `Linker`.
 //!
 //! Host errors ([`HostError`]) abort the execution, as in nearcore. Logs emitted before an
-//! abort are kept. Unimplemented functions (ml_dsa_verify, yield/resume, global
-//! contracts, gas keys, state init) are linked and fail when called: see `unsupported.rs`.
+//! abort are kept. Unimplemented functions (ml_dsa_verify, yield/resume, gas keys, state
+//! init) are linked and fail when called: see `unsupported.rs`.
 //!
 //! Differences from nearcore, all about gas: trie-node costs (`touching_trie_node`) are not
 //! charged (there is no trie), and wasm instructions are counted by wasmtime fuel (see

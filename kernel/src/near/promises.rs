@@ -81,6 +81,20 @@ pub enum Action {
     DeleteAccount {
         beneficiary_id: String,
     },
+    DeployGlobalContract {
+        code_len: u64,
+        code_sha256: String,
+        /// How other accounts name it: `"CodeHash"` or `"AccountId"` (this account).
+        deploy_mode: &'static str,
+    },
+    UseGlobalContract {
+        /// The global contract's code hash (hex), when named by hash.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        code_sha256: Option<String>,
+        /// The account that deployed it, when named by account.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account_id: Option<String>,
+    },
 }
 
 /// A promise index names one receipt or, after `promise_and`, several.

@@ -1,6 +1,6 @@
 //! Unit tests of the NEAR logic over in-memory state (no wasm).
 
-use super::gas::ext;
+use super::gas::{ext, fees};
 use super::*;
 
 fn ctx(view: bool) -> VmContext {
@@ -467,4 +467,82 @@ fn bls12381_as_nearcore() {
     let ragged = bls(&mut l, VmLogic::bls12381_p1_sum, &[0u8; 96]).0;
     let msg = "Incorrect input length for bls12381_p1_sum: 96 is not divisible by 97";
     assert_eq!(ragged, Err(HostError::Bls12381InvalidInput(msg.into())));
+}
+
+#[test]
+fn global_contract_actions_are_recorded_with_their_fees() {
+    let code = b"\0asm\x01\0\0\0".to_vec();
+    let hash = [9u8; 32];
+    let (mut buf, at) = lay_out(&[b"alice.near", &code, &hash, b"lib.near", &hash[..31]]);
+    let mut mem = Mem(&mut buf);
+    let [me, c, h, lib, short] = [at[0], at[1], at[2], at[3], at[4]];
+    let mut l = logic(false);
+    let p = l
+        .promise_batch_create(&mut mem, me.1, me.0)
+        .expect("batch to self");
+    let before = l.gas.burnt();
+    l.promise_batch_action_deploy_global_contract(&mut mem, p, c.1, c.0)
+        .expect("deploy global");
+    // To this account (sir): base + read + send fees for 8 bytes.
+    let want = ext::BASE
+        + ext::READ_MEMORY_BASE
+        + 8 * ext::READ_MEMORY_BYTE
+        + fees::DEPLOY_GLOBAL_CONTRACT.0
+        + 8 * fees::DEPLOY_GLOBAL_CONTRACT_PER_BYTE.0;
+    assert_eq!(l.gas.burnt() - before, want);
+    l.promise_batch_action_deploy_global_contract_by_account_id(&mut mem, p, c.1, c.0)
+        .expect("deploy global by account");
+    l.promise_batch_action_use_global_contract(&mut mem, p, h.1, h.0)
+        .expect("use by hash");
+    l.promise_batch_action_use_global_contract_by_account_id(&mut mem, p, lib.1, lib.0)
+        .expect("use by account");
+    assert_eq!(
+        l.promise_batch_action_use_global_contract(&mut mem, p, short.1, short.0),
+        Err(HostError::ContractCodeHashMalformed)
+    );
+    let out = l.finish(true);
+    let actions = &out.receipts[0].actions;
+    assert_eq!(actions.len(), 4);
+    assert!(matches!(
+        &actions[1],
+        Action::DeployGlobalContract {
+            code_len: 8,
+            deploy_mode: "AccountId",
+            ..
+        }
+    ));
+    assert_eq!(
+        actions[2],
+        Action::UseGlobalContract {
+            code_sha256: Some(hex::encode(hash)),
+            account_id: None
+        }
+    );
+    assert_eq!(
+        actions[3],
+        Action::UseGlobalContract {
+            code_sha256: None,
+            account_id: Some("lib.near".into())
+        }
+    );
+
+    // Oversized code is refused before any fee; a view may not deploy at all.
+    let mut big = vec![0u8; crate::engine::MAX_CONTRACT_SIZE + 1];
+    let mut mem = Mem(&mut big);
+    let mut l = logic(false);
+    let mut self_id = b"alice.near".to_vec();
+    let p = l
+        .promise_batch_create(&mut Mem(&mut self_id), 10, 0)
+        .expect("batch");
+    let size = (crate::engine::MAX_CONTRACT_SIZE + 1) as u64;
+    assert_eq!(
+        l.promise_batch_action_deploy_global_contract(&mut mem, p, size, 0),
+        Err(HostError::ContractSizeExceeded {
+            size,
+            limit: size - 1
+        })
+    );
+    let mut v = logic(true);
+    let e = v.promise_batch_action_use_global_contract(&mut mem, 0, 32, 0);
+    assert!(matches!(e, Err(HostError::ProhibitedInView(_))), "{e:?}");
 }

@@ -4,8 +4,8 @@
 //!
 //! - `ml_dsa_verify` (nearcore verifies ML-DSA-65 with `aws-lc-rs`, a large C build);
 //! - yield/resume (`promise_yield_*`): needs a later block to resume in;
-//! - global contracts, gas keys, state init and universal accounts (PV 85+ features whose fees
-//!   and semantics are not in near-abi.md);
+//! - gas keys, state init and universal accounts (PV 85+ features with fee rules of their
+//!   own; not modelled);
 //! - the sandbox/test-only `sandbox_debug_log`, `sleep_nanos`, `burn_gas` (nearcore links them
 //!   only in sandbox/test builds; here they link and fail when called).
 
@@ -39,10 +39,6 @@ unsupported! {
     current_contract_code(a) -> u64;
     universal_state_init_to_account_id(a, b, c) -> u64;
     promise_batch_action_universal_state_init(a, b, c, d) -> ();
-    promise_batch_action_deploy_global_contract(a, b, c) -> ();
-    promise_batch_action_deploy_global_contract_by_account_id(a, b, c) -> ();
-    promise_batch_action_use_global_contract(a, b, c) -> ();
-    promise_batch_action_use_global_contract_by_account_id(a, b, c) -> ();
     promise_batch_action_transfer_to_gas_key(a, b, c, d) -> ();
     promise_batch_action_add_gas_key_with_full_access(a, b, c, d) -> ();
     promise_batch_action_add_gas_key_with_function_call(a, b, c, d, e, f, g, h, i) -> ();
