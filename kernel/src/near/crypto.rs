@@ -1,6 +1,6 @@
 //! Hashes and signature checks: sha256, keccak256/512, sha3-256/384/512, ripemd160,
-//! ed25519_verify, ecrecover. p256 and alt_bn128 are in `curves.rs`, bls12381 in
-//! `bls12381.rs`; ml_dsa_verify is in `unsupported.rs`.
+//! ed25519_verify, ml_dsa_verify, ecrecover, and the input reading all signature checks
+//! share. p256 and alt_bn128 are in `curves.rs`, bls12381 in `bls12381.rs`.
 
 use sha2::Digest;
 
@@ -9,7 +9,152 @@ use super::gas::{ext, Gas};
 use super::memory::Mem;
 use super::{External, VmLogic};
 
+/// Which input of a signature check has the wrong size.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum SignedPart {
+    Signature,
+    PublicKey,
+}
+
+impl SignedPart {
+    /// nearcore's wording for ed25519 and p256.
+    pub(super) fn wrong_length(self) -> String {
+        match self {
+            SignedPart::Signature => "invalid signature length".into(),
+            SignedPart::PublicKey => "invalid public key length".into(),
+        }
+    }
+}
+
+/// How a signature host function reads its inputs.
+pub(super) struct SignatureCheck {
+    /// Base cost and cost per message byte.
+    pub costs: (Gas, Gas),
+    /// Required sizes of the signature and the public key.
+    pub sizes: (usize, usize),
+    /// The error for a wrong size (given the part and the size received).
+    pub wrong_size: fn(SignedPart, usize) -> HostError,
+    /// Whether a right-sized signature parses; when not, the check answers 0 at once.
+    pub signature_parses: fn(&[u8]) -> bool,
+    /// Whether (signature, message, key), of the right sizes, verify.
+    pub verify: fn(&[u8], &[u8], &[u8]) -> bool,
+}
+
+/// `ed25519_verify`: 64-byte signature, 32-byte key; wrong sizes are errors, a key that is not
+/// a curve point verifies nothing.
+const ED25519: SignatureCheck = SignatureCheck {
+    costs: (ext::ED25519_VERIFY_BASE, ext::ED25519_VERIFY_BYTE),
+    sizes: (64, 32),
+    wrong_size: |part, _| HostError::Ed25519VerifyInvalidInput(part.wrong_length()),
+    signature_parses: |_| true,
+    verify: |sig, msg, pk| {
+        let (Ok(sig), Ok(pk)) = (<[u8; 64]>::try_from(sig), <[u8; 32]>::try_from(pk)) else {
+            return false;
+        };
+        let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&pk) else {
+            return false;
+        };
+        let sig = ed25519_dalek::Signature::from_bytes(&sig);
+        ed25519_dalek::Verifier::verify(&key, msg, &sig).is_ok()
+    },
+};
+
+const ML_DSA_65_SIGNATURE: usize = 3309;
+const ML_DSA_65_PUBLIC_KEY: usize = 1952;
+
+/// `ml_dsa_verify`: ML-DSA-65 (FIPS 204), 3309-byte signature, 1952-byte key, empty context
+/// (as NEAR's ML-DSA transaction signatures are made). Wrong sizes are errors worded as
+/// nearcore words them.
+const ML_DSA_65: SignatureCheck = SignatureCheck {
+    costs: (ext::ML_DSA_VERIFY_BASE, ext::ML_DSA_VERIFY_BYTE),
+    sizes: (ML_DSA_65_SIGNATURE, ML_DSA_65_PUBLIC_KEY),
+    wrong_size: |part, got| {
+        let (what, want) = match part {
+            SignedPart::Signature => ("signature", ML_DSA_65_SIGNATURE),
+            SignedPart::PublicKey => ("key", ML_DSA_65_PUBLIC_KEY),
+        };
+        HostError::MlDsaVerifyInvalidInput(format!(
+            "invalid {what} length: expected the input of {want} bytes, but {got} was given"
+        ))
+    },
+    signature_parses: |_| true,
+    verify: |sig, msg, pk| {
+        use ml_dsa::{EncodedVerifyingKey, MlDsa65, Signature, VerifyingKey};
+        let (Ok(sig), Ok(pk)) = (
+            Signature::<MlDsa65>::try_from(sig),
+            EncodedVerifyingKey::<MlDsa65>::try_from(pk),
+        ) else {
+            return false;
+        };
+        VerifyingKey::<MlDsa65>::decode(&pk).verify_with_context(msg, &[], &sig)
+    },
+};
+
+/// Declares the signature-check host functions: `(sig_len, sig_ptr, msg_len, msg_ptr,
+/// pub_key_len, pub_key_ptr) -> 1 | 0`, each over its `SignatureCheck`.
+macro_rules! signature_checks {
+    ($($(#[$doc:meta])* $name:ident => $check:expr;)*) => {
+        impl<E: External> VmLogic<E> {
+            $(
+                $(#[$doc])*
+                #[allow(clippy::too_many_arguments)]
+                pub fn $name(
+                    &mut self,
+                    mem: &mut Mem<'_>,
+                    sig_len: u64,
+                    sig_ptr: u64,
+                    msg_len: u64,
+                    msg_ptr: u64,
+                    pk_len: u64,
+                    pk_ptr: u64,
+                ) -> HostResult<u64> {
+                    let at = [(sig_len, sig_ptr), (msg_len, msg_ptr), (pk_len, pk_ptr)];
+                    let Some([sig, msg, pk]) = self.signed_inputs(mem, &$check, at)? else {
+                        return Ok(0);
+                    };
+                    Ok(u64::from(($check.verify)(&sig, &msg, &pk)))
+                }
+            )*
+        }
+    };
+}
+
+signature_checks! {
+    /// `ed25519_verify(...)`: 1 if the signature is valid, 0 if not.
+    ed25519_verify => ED25519;
+    /// `ml_dsa_verify(...)`: 1 if the ML-DSA-65 signature is valid, 0 if not.
+    ml_dsa_verify => ML_DSA_65;
+    /// `p256_verify(...)`: 1 if the P-256 ECDSA signature of the prehashed message is valid.
+    p256_verify => super::curves::P256;
+}
+
 impl<E: External> VmLogic<E> {
+    /// Reads (signature, message, public key) in nearcore's order and charges as nearcore
+    /// does: base, the signature (size-checked), the message (per byte), the key
+    /// (size-checked). `None` when the signature does not parse, before the message is read.
+    pub(super) fn signed_inputs(
+        &mut self,
+        mem: &Mem<'_>,
+        check: &SignatureCheck,
+        [(sig_len, sig_ptr), (msg_len, msg_ptr), (pk_len, pk_ptr)]: [(u64, u64); 3],
+    ) -> HostResult<Option<[Vec<u8>; 3]>> {
+        self.gas.burn(check.costs.0)?;
+        let sig = self.mem_or_reg(mem, sig_len, sig_ptr)?;
+        if sig.len() != check.sizes.0 {
+            return Err((check.wrong_size)(SignedPart::Signature, sig.len()));
+        }
+        if !(check.signature_parses)(&sig) {
+            return Ok(None);
+        }
+        let msg = self.mem_or_reg(mem, msg_len, msg_ptr)?;
+        self.gas.pay_per(check.costs.1, msg.len() as u64)?;
+        let pk = self.mem_or_reg(mem, pk_len, pk_ptr)?;
+        if pk.len() != check.sizes.1 {
+            return Err((check.wrong_size)(SignedPart::PublicKey, pk.len()));
+        }
+        Ok(Some([sig, msg, pk]))
+    }
+
     /// Shared body of the hash functions: no `base` charge, `X_base + X_byte * len`.
     fn hash_into(
         &mut self,
@@ -82,41 +227,6 @@ impl<E: External> VmLogic<E> {
         let blocks = (data.len() as u64 + 8) / 64 + 1;
         self.gas.pay_per(ext::RIPEMD160_BLOCK, blocks)?;
         self.set_register(reg, ripemd::Ripemd160::digest(&data).to_vec())
-    }
-
-    /// `ed25519_verify(sig_len, sig_ptr, msg_len, msg_ptr, pub_key_len, pub_key_ptr)`: 1 if
-    /// the signature is valid, 0 if not; wrong lengths are an error.
-    #[allow(clippy::too_many_arguments)]
-    pub fn ed25519_verify(
-        &mut self,
-        mem: &mut Mem<'_>,
-        sig_len: u64,
-        sig_ptr: u64,
-        msg_len: u64,
-        msg_ptr: u64,
-        pk_len: u64,
-        pk_ptr: u64,
-    ) -> HostResult<u64> {
-        self.gas.burn(ext::ED25519_VERIFY_BASE)?;
-        let sig = self.mem_or_reg(mem, sig_len, sig_ptr)?;
-        let sig: [u8; 64] = sig
-            .as_slice()
-            .try_into()
-            .map_err(|_| HostError::Ed25519VerifyInvalidInput("invalid signature length".into()))?;
-        let msg = self.mem_or_reg(mem, msg_len, msg_ptr)?;
-        self.gas
-            .pay_per(ext::ED25519_VERIFY_BYTE, msg.len() as u64)?;
-        let pk = self.mem_or_reg(mem, pk_len, pk_ptr)?;
-        let pk: [u8; 32] = pk.as_slice().try_into().map_err(|_| {
-            HostError::Ed25519VerifyInvalidInput("invalid public key length".into())
-        })?;
-        let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&pk) else {
-            return Ok(0);
-        };
-        let sig = ed25519_dalek::Signature::from_bytes(&sig);
-        Ok(u64::from(
-            ed25519_dalek::Verifier::verify(&key, &msg, &sig).is_ok(),
-        ))
     }
 
     /// `ecrecover(hash_len, hash_ptr, sig_len, sig_ptr, v, malleability_flag, register_id)`:

@@ -1,11 +1,13 @@
-//! Curve arithmetic host functions with the crates nearcore itself uses: `p256_verify`
-//! (RustCrypto `p256`) and `alt_bn128_g1_multiexp` / `alt_bn128_g1_sum` /
-//! `alt_bn128_pairing_check` (`zeropool-bn`). Encodings, errors and gas follow nearcore 2.x
-//! (near-vm-runner 0.38): alt_bn128 values are packed little-endian 256-bit words, and the
-//! point at infinity is encoded as (0, 0).
+//! Curve arithmetic with the crates nearcore itself uses: the check behind `p256_verify`
+//! (RustCrypto `p256`; the host function is declared with the other signature checks in
+//! `crypto.rs`) and `alt_bn128_g1_multiexp` / `alt_bn128_g1_sum` / `alt_bn128_pairing_check`
+//! (`zeropool-bn`). Encodings, errors and gas follow nearcore 2.x (near-vm-runner 0.38):
+//! alt_bn128 values are packed little-endian 256-bit words, and the point at infinity is
+//! encoded as (0, 0).
 
 use bn::Group;
 
+use super::crypto::SignatureCheck;
 use super::errors::{HostError, HostResult};
 use super::gas::{ext, Gas};
 use super::memory::Mem;
@@ -18,49 +20,29 @@ const G1_SUM_ITEM: usize = 1 + G1;
 const G1_MULTIEXP_ITEM: usize = G1 + SCALAR;
 const PAIRING_ITEM: usize = G1 + G2;
 
-impl<E: External> VmLogic<E> {
-    /// `p256_verify(sig_len, sig_ptr, msg_len, msg_ptr, pub_key_len, pub_key_ptr)`: 1 if the
-    /// 64-byte `r || s` signature of the 32-byte prehashed message verifies under the 33-byte
-    /// compressed SEC1 key, else 0. High-s signatures are accepted, as nearcore (and WebAuthn)
-    /// accept them; wrong lengths are `P256VerifyInvalidInput`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn p256_verify(
-        &mut self,
-        mem: &mut Mem<'_>,
-        sig_len: u64,
-        sig_ptr: u64,
-        msg_len: u64,
-        msg_ptr: u64,
-        pk_len: u64,
-        pk_ptr: u64,
-    ) -> HostResult<u64> {
+/// `p256_verify`: a 64-byte `r || s` signature of a prehashed message (as given, typically
+/// 32 bytes) under a 33-byte compressed SEC1 key. High-s signatures are accepted, as nearcore
+/// (and WebAuthn) accept them; wrong sizes are `P256VerifyInvalidInput`.
+pub(super) const P256: SignatureCheck = SignatureCheck {
+    costs: (ext::P256_VERIFY_BASE, ext::P256_VERIFY_BYTE),
+    sizes: (64, 33),
+    wrong_size: |part, _| HostError::P256VerifyInvalidInput(part.wrong_length()),
+    // nearcore answers 0 for an unparsable (r, s) before reading the message.
+    signature_parses: |sig| p256::ecdsa::Signature::from_slice(sig).is_ok(),
+    verify: |sig, msg, pk| {
         use p256::ecdsa::signature::hazmat::PrehashVerifier;
         use p256::ecdsa::{Signature, VerifyingKey};
-
-        self.gas.burn(ext::P256_VERIFY_BASE)?;
-        let sig = self.mem_or_reg(mem, sig_len, sig_ptr)?;
-        if sig.len() != 64 {
-            return Err(HostError::P256VerifyInvalidInput(
-                "invalid signature length".into(),
-            ));
-        }
-        let Ok(sig) = Signature::from_slice(&sig) else {
-            return Ok(0);
+        let (Ok(sig), Ok(key)) = (
+            Signature::from_slice(sig),
+            VerifyingKey::from_sec1_bytes(pk),
+        ) else {
+            return false;
         };
-        let msg = self.mem_or_reg(mem, msg_len, msg_ptr)?;
-        self.gas.pay_per(ext::P256_VERIFY_BYTE, msg.len() as u64)?;
-        let pk = self.mem_or_reg(mem, pk_len, pk_ptr)?;
-        if pk.len() != 33 {
-            return Err(HostError::P256VerifyInvalidInput(
-                "invalid public key length".into(),
-            ));
-        }
-        let Ok(key) = VerifyingKey::from_sec1_bytes(&pk) else {
-            return Ok(0);
-        };
-        Ok(u64::from(key.verify_prehash(&msg, &sig).is_ok()))
-    }
+        key.verify_prehash(msg, &sig).is_ok()
+    },
+};
 
+impl<E: External> VmLogic<E> {
     /// `alt_bn128_g1_multiexp(value_len, value_ptr, register_id)`: Σ sᵢ·Pᵢ over packed
     /// `(G1, Fr)` items; the resulting G1 point goes to the register.
     pub fn alt_bn128_g1_multiexp(

@@ -99,6 +99,9 @@ pub enum HostError {
     /// Bad `p256_verify` input.
     #[error("P256 signature verification error: {0}")]
     P256VerifyInvalidInput(String),
+    /// Bad `ml_dsa_verify` input.
+    #[error("ML-DSA-65 signature verification error: {0}")]
+    MlDsaVerifyInvalidInput(String),
     /// Bad `alt_bn128_*` input.
     #[error("AltBn128 invalid input: {0}")]
     AltBn128InvalidInput(String),
@@ -147,6 +150,7 @@ impl HostError {
             HostError::ContractSizeExceeded { .. } => "ContractSizeExceeded",
             HostError::ContractCodeHashMalformed => "ContractCodeHashMalformed",
             HostError::AltBn128InvalidInput(_) => "AltBn128InvalidInput",
+            HostError::MlDsaVerifyInvalidInput(_) => "MlDsaVerifyInvalidInput",
             HostError::Bls12381InvalidInput(_) => "BLS12381InvalidInput",
             HostError::Unsupported(_) => "UnsupportedHostFunction",
             HostError::Storage(_) => "StorageError",

@@ -70,6 +70,8 @@ pub mod ext {
     pub const ECRECOVER_BASE: Gas = 278_821_988_457;
     pub const ED25519_VERIFY_BASE: Gas = 210_000_000_000;
     pub const ED25519_VERIFY_BYTE: Gas = 9_000_000;
+    pub const ML_DSA_VERIFY_BASE: Gas = 540_000_000_000;
+    pub const ML_DSA_VERIFY_BYTE: Gas = 11_000_000;
     pub const P256_VERIFY_BASE: Gas = 1_300_000_000_000;
     pub const P256_VERIFY_BYTE: Gas = 13_000_000;
     pub const ALT_BN128_G1_MULTIEXP_BASE: Gas = 713_000_000_000;

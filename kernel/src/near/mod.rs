@@ -8,7 +8,7 @@
 //! table that binds every import to a `Linker`.
 //!
 //! Host errors ([`HostError`]) abort the execution, as in nearcore. Logs emitted before an
-//! abort are kept. Unimplemented functions (ml_dsa_verify, yield/resume, gas keys, state
+//! abort are kept. Unimplemented functions (yield/resume, gas keys, state
 //! init) are linked and fail when called: see `unsupported.rs`.
 //!
 //! Differences from nearcore, all about gas: trie-node costs (`touching_trie_node`) are not

@@ -546,3 +546,45 @@ fn global_contract_actions_are_recorded_with_their_fees() {
     let e = v.promise_batch_action_use_global_contract(&mut mem, 0, 32, 0);
     assert!(matches!(e, Err(HostError::ProhibitedInView(_))), "{e:?}");
 }
+
+#[test]
+fn ml_dsa_verify_accepts_nearcores_vector() {
+    let lines: Vec<Vec<u8>> = include_str!("testdata/ml_dsa_65.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| hex::decode(l).expect("hex"))
+        .collect();
+    let [pk, sig, msg] = [&lines[0], &lines[1], &lines[2]];
+    let mut tampered = msg.clone();
+    tampered[0] ^= 1;
+    let zero_key = vec![0u8; pk.len()];
+    let (mut buf, at) = lay_out(&[sig, msg, pk, &tampered, &zero_key]);
+    let mut mem = Mem(&mut buf);
+    let [s, m, k, t, z] = [at[0], at[1], at[2], at[3], at[4]];
+    let mut l = logic(false);
+    assert_eq!(
+        l.ml_dsa_verify(&mut mem, s.1, s.0, m.1, m.0, k.1, k.0),
+        Ok(1)
+    );
+    let read = 3 * ext::READ_MEMORY_BASE + (3309 + 32 + 1952) * ext::READ_MEMORY_BYTE;
+    let want = ext::ML_DSA_VERIFY_BASE + 32 * ext::ML_DSA_VERIFY_BYTE + read;
+    assert_eq!(l.gas.burnt(), want);
+    assert_eq!(
+        l.ml_dsa_verify(&mut mem, s.1, s.0, t.1, t.0, k.1, k.0),
+        Ok(0)
+    );
+    assert_eq!(
+        l.ml_dsa_verify(&mut mem, s.1, s.0, m.1, m.0, z.1, z.0),
+        Ok(0)
+    );
+    let short = l.ml_dsa_verify(&mut mem, 3308, s.0, m.1, m.0, k.1, k.0);
+    let msg = "invalid signature length: expected the input of 3309 bytes, but 3308 was given";
+    assert_eq!(short, Err(HostError::MlDsaVerifyInvalidInput(msg.into())));
+    let e = l.ml_dsa_verify(&mut mem, s.1, s.0, m.1, m.0, 100, k.0);
+    assert_eq!(
+        e.map_err(|e| e.to_string()),
+        Err("ML-DSA-65 signature verification error: \
+        invalid key length: expected the input of 1952 bytes, but 100 was given"
+            .to_string())
+    );
+}

@@ -2,7 +2,6 @@
 //! with `UnsupportedHostFunction` naming it. near-sdk contracts import many of these without
 //! calling them.
 //!
-//! - `ml_dsa_verify` (nearcore verifies ML-DSA-65 with `aws-lc-rs`, a large C build);
 //! - yield/resume (`promise_yield_*`): needs a later block to resume in;
 //! - gas keys, state init and universal accounts (PV 85+ features with fee rules of their
 //!   own; not modelled);
@@ -28,7 +27,6 @@ macro_rules! unsupported {
 }
 
 unsupported! {
-    ml_dsa_verify(a, b, c, d, e, f) -> u64;
     promise_yield_create(a, b, c, d, e, f, g) -> u64;
     promise_yield_create_with_id(a, b, c, d, e, f, g, h, i) -> u64;
     promise_yield_resume(a, b, c, d) -> u32;
