@@ -71,8 +71,9 @@ const G2: Group<blst_p2, blst_p2_affine> = Group {
 };
 
 impl<P: Default + Copy, A: Default + Copy> Group<P, A> {
-    /// An uncompressed point (`bytes.len() == self.point`), or `None`.
-    fn parse(&self, bytes: &[u8]) -> Option<P> {
+    /// An uncompressed point (`bytes.len() == self.point`, compression flag clear) in affine
+    /// form, or `None`.
+    fn affine(&self, bytes: &[u8]) -> Option<A> {
         debug_assert_eq!(bytes.len(), self.point);
         if bytes[0] & 0x80 != 0 {
             return None;
@@ -82,10 +83,26 @@ impl<P: Default + Copy, A: Default + Copy> Group<P, A> {
         if unsafe { (self.deserialize)(&mut affine, bytes.as_ptr()) } != BLST_ERROR::BLST_SUCCESS {
             return None;
         }
+        Some(affine)
+    }
+
+    fn projective(&self, affine: &A) -> P {
         let mut p = P::default();
         // SAFETY: both are valid, initialized blst values.
-        unsafe { (self.from_affine)(&mut p, &affine) };
-        Some(p)
+        unsafe { (self.from_affine)(&mut p, affine) };
+        p
+    }
+
+    /// An uncompressed point, as `affine` reads it, in projective form.
+    fn parse(&self, bytes: &[u8]) -> Option<P> {
+        self.affine(bytes).map(|a| self.projective(&a))
+    }
+
+    /// An uncompressed point of the subgroup, in affine form.
+    fn affine_in_group(&self, bytes: &[u8]) -> Option<A> {
+        let affine = self.affine(bytes)?;
+        // SAFETY: a valid, initialized point.
+        unsafe { (self.in_group)(&self.projective(&affine)) }.then_some(affine)
     }
 
     fn serialize_affine(&self, affine: &A) -> Vec<u8> {
@@ -235,7 +252,7 @@ fn pairing_check(data: &[u8]) -> HostResult<u64> {
     let mut pairs = Vec::with_capacity(data.len() / item);
     for chunk in data.chunks_exact(item) {
         let (p1, p2) = chunk.split_at(G1.point);
-        let (Some(p1), Some(p2)) = (affine_in_group(&G1, p1), affine_in_group(&G2, p2)) else {
+        let (Some(p1), Some(p2)) = (G1.affine_in_group(p1), G2.affine_in_group(p2)) else {
             return Ok(1);
         };
         pairs.push((p1, p2));
@@ -246,28 +263,6 @@ fn pairing_check(data: &[u8]) -> HostResult<u64> {
     // SAFETY: `product` is a valid fp12 value.
     let one = unsafe { blst::blst_fp12_is_one(&product.final_exp()) };
     Ok(if one { 0 } else { 2 })
-}
-
-/// An uncompressed affine point of `group`'s subgroup, or `None`.
-fn affine_in_group<P: Default + Copy, A: Default + Copy>(
-    group: &Group<P, A>,
-    bytes: &[u8],
-) -> Option<A> {
-    if bytes[0] & 0x80 != 0 {
-        return None;
-    }
-    let mut affine = A::default();
-    // SAFETY: `bytes` holds the `point` bytes deserialize reads.
-    if unsafe { (group.deserialize)(&mut affine, bytes.as_ptr()) } != BLST_ERROR::BLST_SUCCESS {
-        return None;
-    }
-    let mut p = P::default();
-    // SAFETY: valid, initialized blst values.
-    let in_group = unsafe {
-        (group.from_affine)(&mut p, &affine);
-        (group.in_group)(&p)
-    };
-    in_group.then_some(affine)
 }
 
 fn check_input_size(data: &[u8], item: usize, fn_name: &str) -> HostResult<()> {

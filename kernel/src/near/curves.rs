@@ -56,12 +56,11 @@ impl<E: External> VmLogic<E> {
             ext::ALT_BN128_G1_MULTIEXP_BASE,
             ext::ALT_BN128_G1_MULTIEXP_ELEMENT,
         );
-        let items = self.alt_bn128_items::<G1_MULTIEXP_ITEM>(mem, cost, len, ptr)?;
-        let pairs = items
-            .iter()
-            .map(|item| Ok((decode_g1(&item[..G1])?, decode_fr(&item[G1..])?)))
-            .collect::<HostResult<Vec<_>>>()?;
-        self.set_register(register_id, encode_g1(bn::G1::multiexp(&pairs)))
+        let product =
+            self.alt_bn128_items(mem, cost, len, ptr, |items: &[[u8; G1_MULTIEXP_ITEM]]| {
+                Ok(bn::G1::multiexp(&g1_pairs(items, decode_fr)?))
+            })?;
+        self.set_register(register_id, encode_g1(product))
     }
 
     /// `alt_bn128_g1_sum(value_len, value_ptr, register_id)`: Σ ±Pᵢ over packed
@@ -74,18 +73,20 @@ impl<E: External> VmLogic<E> {
         register_id: u64,
     ) -> HostResult<()> {
         let cost = (ext::ALT_BN128_G1_SUM_BASE, ext::ALT_BN128_G1_SUM_ELEMENT);
-        let items = self.alt_bn128_items::<G1_SUM_ITEM>(mem, cost, len, ptr)?;
-        let mut sum = bn::G1::zero();
-        for item in &items {
-            // nearcore checks the sign before the point.
-            let negate = match item[0] {
-                0 => false,
-                1 => true,
-                _ => return Err(invalid("invalid bool", &item[..1])),
-            };
-            let point = decode_g1(&item[1..])?;
-            sum = if negate { sum - point } else { sum + point };
-        }
+        let sum = self.alt_bn128_items(mem, cost, len, ptr, |items: &[[u8; G1_SUM_ITEM]]| {
+            let mut sum = bn::G1::zero();
+            for item in items {
+                // nearcore checks the sign before the point.
+                let negate = match item[0] {
+                    0 => false,
+                    1 => true,
+                    _ => return Err(invalid("invalid bool", &item[..1])),
+                };
+                let point = decode_g1(&item[1..])?;
+                sum = if negate { sum - point } else { sum + point };
+            }
+            Ok(sum)
+        })?;
         self.set_register(register_id, encode_g1(sum))
     }
 
@@ -101,30 +102,29 @@ impl<E: External> VmLogic<E> {
             ext::ALT_BN128_PAIRING_CHECK_BASE,
             ext::ALT_BN128_PAIRING_CHECK_ELEMENT,
         );
-        let items = self.alt_bn128_items::<PAIRING_ITEM>(mem, cost, len, ptr)?;
-        let pairs = items
-            .iter()
-            .map(|item| Ok((decode_g1(&item[..G1])?, decode_g2(&item[G1..])?)))
-            .collect::<HostResult<Vec<_>>>()?;
-        Ok(u64::from(bn::pairing_batch(&pairs) == bn::Gt::one()))
+        self.alt_bn128_items(mem, cost, len, ptr, |items: &[[u8; PAIRING_ITEM]]| {
+            let pairs = g1_pairs(items, decode_g2)?;
+            Ok(u64::from(bn::pairing_batch(&pairs) == bn::Gt::one()))
+        })
     }
 }
 
 impl<E: External> VmLogic<E> {
     /// The common start of the alt_bn128 functions: charge `base`, read the input, split it
-    /// into `N`-byte items, charge `per_item` for each.
-    fn alt_bn128_items<const N: usize>(
+    /// into `N`-byte items, charge `per_item` for each, and hand the items to `f`.
+    fn alt_bn128_items<const N: usize, R>(
         &mut self,
         mem: &Mem<'_>,
         (base, per_item): (Gas, Gas),
         len: u64,
         ptr: u64,
-    ) -> HostResult<Vec<[u8; N]>> {
+        f: impl FnOnce(&[[u8; N]]) -> HostResult<R>,
+    ) -> HostResult<R> {
         self.gas.burn(base)?;
         let data = self.mem_or_reg(mem, len, ptr)?;
         let items = chunks::<N>(&data)?;
         self.gas.pay_per(per_item, items.len() as u64)?;
-        Ok(items.to_vec())
+        f(items)
     }
 }
 
@@ -138,6 +138,17 @@ fn chunks<const N: usize>(data: &[u8]) -> HostResult<&[[u8; N]]> {
         )));
     }
     Ok(items)
+}
+
+/// `(G1, T)` items, decoded in order, each G1 point before its partner (nearcore's error order).
+fn g1_pairs<const N: usize, T>(
+    items: &[[u8; N]],
+    second: fn(&[u8]) -> HostResult<T>,
+) -> HostResult<Vec<(bn::G1, T)>> {
+    items
+        .iter()
+        .map(|item| Ok((decode_g1(&item[..G1])?, second(&item[G1..])?)))
+        .collect()
 }
 
 fn invalid(what: &str, bytes: &[u8]) -> HostError {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::errors::{HostError, HostResult};
-use super::gas::ext;
+use super::gas::{ext, Gas};
 use super::memory::Mem;
 use super::VmLogic;
 
@@ -59,6 +59,21 @@ impl<E: External> VmLogic<E> {
         Ok(key)
     }
 
+    /// The key of `storage_read`/`_remove`/`_has_key`, charged as nearcore charges it: the
+    /// operation's base, the key read, its bytes.
+    fn storage_key(
+        &mut self,
+        mem: &Mem<'_>,
+        (base, per_key_byte): (Gas, Gas),
+        len: u64,
+        ptr: u64,
+    ) -> HostResult<Vec<u8>> {
+        self.gas.burn(base)?;
+        let key = self.read_key(mem, len, ptr)?;
+        self.gas.pay_per(per_key_byte, key.len() as u64)?;
+        Ok(key)
+    }
+
     /// `storage_write(key_len, key_ptr, value_len, value_ptr, register_id)`: 1 if the key
     /// existed (its old value goes to the register), 0 if new.
     pub fn storage_write(
@@ -110,10 +125,8 @@ impl<E: External> VmLogic<E> {
         register_id: u64,
     ) -> HostResult<u64> {
         self.gas.burn(ext::BASE)?;
-        self.gas.burn(ext::STORAGE_READ_BASE)?;
-        let key = self.read_key(mem, key_len, key_ptr)?;
-        self.gas
-            .pay_per(ext::STORAGE_READ_KEY_BYTE, key.len() as u64)?;
+        let cost = (ext::STORAGE_READ_BASE, ext::STORAGE_READ_KEY_BYTE);
+        let key = self.storage_key(mem, cost, key_len, key_ptr)?;
         match self.ext.storage_get(&key)? {
             Some(value) => {
                 self.gas
@@ -136,10 +149,8 @@ impl<E: External> VmLogic<E> {
     ) -> HostResult<u64> {
         self.gas.burn(ext::BASE)?;
         self.not_in_view("storage_remove")?;
-        self.gas.burn(ext::STORAGE_REMOVE_BASE)?;
-        let key = self.read_key(mem, key_len, key_ptr)?;
-        self.gas
-            .pay_per(ext::STORAGE_REMOVE_KEY_BYTE, key.len() as u64)?;
+        let cost = (ext::STORAGE_REMOVE_BASE, ext::STORAGE_REMOVE_KEY_BYTE);
+        let key = self.storage_key(mem, cost, key_len, key_ptr)?;
         match self.ext.storage_remove(&key)? {
             Some(old) => {
                 self.gas
@@ -161,10 +172,8 @@ impl<E: External> VmLogic<E> {
         key_ptr: u64,
     ) -> HostResult<u64> {
         self.gas.burn(ext::BASE)?;
-        self.gas.burn(ext::STORAGE_HAS_KEY_BASE)?;
-        let key = self.read_key(mem, key_len, key_ptr)?;
-        self.gas
-            .pay_per(ext::STORAGE_HAS_KEY_BYTE, key.len() as u64)?;
+        let cost = (ext::STORAGE_HAS_KEY_BASE, ext::STORAGE_HAS_KEY_BYTE);
+        let key = self.storage_key(mem, cost, key_len, key_ptr)?;
         Ok(u64::from(self.ext.storage_has_key(&key)?))
     }
 
