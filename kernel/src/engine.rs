@@ -1,9 +1,10 @@
-//! The wasmtime engine for NEAR contracts: one `Engine` per process, configured with the wasm
-//! features nearcore accepts, fuel (gas) and epoch interruption (wall-clock timeouts), and a
-//! module cache keyed by the code's sha256, in memory and on disk.
+//! The wasmtime engines: one `Engine` per process, holding one wasmtime engine per
+//! [`Profile`] (NEAR contracts with nearcore's wasm features; WASI programs), each with fuel
+//! (gas) and epoch interruption (wall-clock timeouts), and a module cache keyed by profile
+//! and the code's sha256, in memory and on disk.
 //!
-//! Disk cache: `<cache_dir>/<sha256 hex>.v<prepare::VERSION>.cwasm`, wasmtime's serialized
-//! artifact of the prepared code, written at deploy or first use. wasmtime refuses an artifact
+//! Disk cache: `<cache_dir>/<sha256 hex>.<profile>.v<prepare::VERSION>.cwasm`, wasmtime's
+//! serialized artifact of the prepared code, written at deploy or first use. wasmtime refuses an artifact
 //! from another version or configuration; such a file is recompiled and replaced, so a stale
 //! cache costs time, never correctness. Artifacts of older preparations are deleted at start.
 //!
@@ -19,19 +20,12 @@ use std::time::Duration;
 use lru::LruCache;
 use parking_lot::Mutex;
 use sha2::Digest;
-use wasmtime::{
-    Config, Enabled, ExternType, InstanceAllocationStrategy, Module, OptLevel,
-    PoolingAllocationConfig,
-};
+use wasmtime::{Config, Enabled, InstanceAllocationStrategy, Module, PoolingAllocationConfig};
 
 use crate::prepare;
+pub use crate::prepare::{CompileError, INITIAL_MEMORY_PAGES, MAX_CONTRACT_SIZE, MAX_MEMORY_PAGES};
+use crate::profile::Profile;
 
-/// `initial_memory_pages`.
-pub const INITIAL_MEMORY_PAGES: u64 = 1_024;
-/// `max_memory_pages`.
-pub const MAX_MEMORY_PAGES: u64 = 2_048;
-/// `max_contract_size`.
-pub const MAX_CONTRACT_SIZE: usize = 4 << 20;
 /// How often the epoch advances: the resolution of timeouts.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
@@ -45,23 +39,6 @@ pub const MODULE_CACHE_ENTRIES: std::num::NonZeroUsize = match std::num::NonZero
 /// A code hash (sha256).
 pub type CodeHash = [u8; 32];
 
-/// Why code cannot be used as a contract.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CompileError {
-    /// Not a wasm binary.
-    #[error("not a wasm module (no \\0asm header)")]
-    NotWasm,
-    /// Over `max_contract_size`.
-    #[error("contract code is {0} bytes, over the 4194304-byte limit")]
-    TooLarge(usize),
-    /// Rejected by validation/compilation (bad wasm, a feature nearcore does not accept).
-    #[error("{0}")]
-    Invalid(String),
-    /// Imports something other than functions from `env` (nearcore's `PrepareError`).
-    #[error("{0}")]
-    BadImport(String),
-}
-
 /// Module-cache counters, to see what a call cost.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CacheStats {
@@ -73,35 +50,24 @@ pub struct CacheStats {
     pub memory_hits: u64,
 }
 
-/// The process's wasmtime engine with its module cache.
+/// The process's wasmtime engines with their module cache.
 pub struct Engine {
-    engine: wasmtime::Engine,
+    /// A NEAR contract's engine: instances from a pool of pre-reserved slots.
+    near: wasmtime::Engine,
+    /// A WASI program's engine: instances allocated on demand (programs declare their own
+    /// memory sizes, which no fixed slot fits).
+    wasi: wasmtime::Engine,
     cache_dir: PathBuf,
-    modules: Mutex<LruCache<CodeHash, Module>>,
+    modules: Mutex<LruCache<(Profile, CodeHash), Module>>,
     compiled: AtomicU64,
     disk_hits: AtomicU64,
     memory_hits: AtomicU64,
     stop_ticker: Arc<AtomicBool>,
 }
 
-/// The engine configuration: nearcore's wasm features (MVP, mutable globals, sign-ext,
-/// saturating float-to-int, reference types (on by default), bulk memory; nothing else), fuel,
-/// epochs.
-fn config() -> Config {
-    let mut c = Config::new();
-    c.consume_fuel(true)
-        .epoch_interruption(true)
-        .cranelift_opt_level(OptLevel::Speed)
-        .wasm_multi_value(false)
-        .wasm_simd(false)
-        .wasm_relaxed_simd(false)
-        .wasm_tail_call(false)
-        .wasm_multi_memory(false)
-        .wasm_memory64(false)
-        .wasm_extended_const(false)
-        .wasm_wide_arithmetic(false)
-        .wasm_custom_page_sizes(false)
-        .wasm_bulk_memory(true);
+/// A NEAR contract's engine configuration: the profile's, with the pooling allocator.
+fn near_config() -> Config {
+    let mut c = Profile::NearContract.config();
     // Instances come from a pool of pre-reserved slots, as nearcore's engine does, instead
     // of mapping and unmapping 64 MiB on every call. A slot goes back to the module that
     // used it last, so its memory image and protections are already in place.
@@ -142,19 +108,21 @@ impl Engine {
     pub fn new(cache_dir: &Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(cache_dir)?;
         remove_stale_artifacts(cache_dir);
-        let engine = wasmtime::Engine::new(&config())?;
+        let near = wasmtime::Engine::new(&near_config())?;
+        let wasi = wasmtime::Engine::new(&Profile::WasiProgram.config())?;
         let stop = Arc::new(AtomicBool::new(false));
-        let (e, s) = (engine.clone(), stop.clone());
+        let (engines, s) = ([near.clone(), wasi.clone()], stop.clone());
         std::thread::Builder::new()
             .name("wasm-epoch".into())
             .spawn(move || {
                 while !s.load(Ordering::Relaxed) {
                     std::thread::sleep(EPOCH_TICK);
-                    e.increment_epoch();
+                    engines.iter().for_each(wasmtime::Engine::increment_epoch);
                 }
             })?;
         Ok(Engine {
-            engine,
+            near,
+            wasi,
             cache_dir: cache_dir.to_path_buf(),
             modules: Mutex::new(LruCache::new(MODULE_CACHE_ENTRIES)),
             compiled: AtomicU64::new(0),
@@ -164,9 +132,12 @@ impl Engine {
         })
     }
 
-    /// The wasmtime engine.
-    pub fn wasmtime(&self) -> &wasmtime::Engine {
-        &self.engine
+    /// The wasmtime engine of `profile`.
+    pub fn wasmtime(&self, profile: Profile) -> &wasmtime::Engine {
+        match profile {
+            Profile::NearContract => &self.near,
+            Profile::WasiProgram => &self.wasi,
+        }
     }
 
     /// Cache counters since this engine started.
@@ -183,39 +154,45 @@ impl Engine {
         sha2::Sha256::digest(code).into()
     }
 
-    fn artifact_path(&self, hash: &CodeHash) -> PathBuf {
+    fn artifact_path(&self, profile: Profile, hash: &CodeHash) -> PathBuf {
         let hash = hex::encode(hash);
         self.cache_dir
-            .join(format!("{hash}.v{}.cwasm", prepare::VERSION))
+            .join(format!("{hash}{}", artifact_suffix(profile)))
     }
 
-    /// The module for `code` (whose sha256 is `hash`): from memory, else from disk, else
-    /// compiled (and written to disk).
-    pub fn load(&self, hash: &CodeHash, code: &[u8]) -> Result<Module, CompileError> {
-        if let Some(m) = self.modules.lock().get(hash) {
+    /// The module for `code` (whose sha256 is `hash`) compiled as `profile`: from memory,
+    /// else from disk, else compiled (and written to disk).
+    pub fn load(
+        &self,
+        profile: Profile,
+        hash: &CodeHash,
+        code: &[u8],
+    ) -> Result<Module, CompileError> {
+        let key = (profile, *hash);
+        if let Some(m) = self.modules.lock().get(&key) {
             self.memory_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(m.clone());
         }
-        let path = self.artifact_path(hash);
+        let path = self.artifact_path(profile, hash);
         if path.exists() {
             // SAFETY: the file is an artifact this engine wrote with `Module::serialize` into
             // our private cache directory; wasmtime checks its version/config header and
             // rejects mismatches (then we recompile).
-            match unsafe { Module::deserialize_file(&self.engine, &path) } {
+            match unsafe { Module::deserialize_file(self.wasmtime(profile), &path) } {
                 Ok(m) => {
                     self.disk_hits.fetch_add(1, Ordering::Relaxed);
-                    self.modules.lock().put(*hash, m.clone());
+                    self.modules.lock().put(key, m.clone());
                     return Ok(m);
                 }
                 Err(e) => tracing::warn!("recompiling {}: {e:#}", path.display()),
             }
         }
-        let module = self.compile(code)?;
+        let module = self.compile(profile, code)?;
         self.compiled.fetch_add(1, Ordering::Relaxed);
         if let Err(e) = self.write_artifact(&path, &module) {
             tracing::warn!("cannot cache {}: {e:#}", path.display());
         }
-        self.modules.lock().put(*hash, module.clone());
+        self.modules.lock().put(key, module.clone());
         Ok(module)
     }
 
@@ -227,48 +204,33 @@ impl Engine {
         Ok(())
     }
 
-    /// Validates and compiles `code` as nearcore's preparation would accept it.
-    pub fn compile(&self, code: &[u8]) -> Result<Module, CompileError> {
-        if code.len() > MAX_CONTRACT_SIZE {
-            return Err(CompileError::TooLarge(code.len()));
-        }
-        if !code.starts_with(b"\0asm") {
-            return Err(CompileError::NotWasm);
-        }
-        let prepared = prepare::standardize_memory(code)?;
-        let module = Module::new(&self.engine, &prepared)
+    /// Validates and compiles `code` as `profile` accepts it (for a contract: as nearcore's
+    /// preparation would).
+    pub fn compile(&self, profile: Profile, code: &[u8]) -> Result<Module, CompileError> {
+        let prepared = profile.prepare(code)?;
+        let module = Module::new(self.wasmtime(profile), &prepared)
             .map_err(|e| CompileError::Invalid(format!("{e:#}")))?;
-        for imp in module.imports() {
-            if imp.module() != "env" {
-                return Err(CompileError::BadImport(format!(
-                    "imports {}.{}: only module \"env\" may be imported",
-                    imp.module(),
-                    imp.name()
-                )));
-            }
-            if !matches!(imp.ty(), ExternType::Func(_)) {
-                return Err(CompileError::BadImport(format!(
-                    "imports env.{} which is not a function (memories, tables and globals \
-                     cannot be imported)",
-                    imp.name()
-                )));
-            }
-        }
+        profile.check_imports(&module)?;
         Ok(module)
     }
+}
+
+/// How the artifacts of `profile` under the current preparation end.
+fn artifact_suffix(profile: Profile) -> String {
+    format!(".{}.v{}.cwasm", profile.tag(), prepare::VERSION)
 }
 
 /// Deletes artifacts of older preparations (their names lack the current version), which
 /// would otherwise stay on disk unused forever.
 fn remove_stale_artifacts(cache_dir: &Path) {
-    let current = format!(".v{}.cwasm", prepare::VERSION);
+    let current = Profile::ALL.map(artifact_suffix);
     let Ok(entries) = std::fs::read_dir(cache_dir) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.ends_with(".cwasm") && !name.ends_with(&current) {
+        if name.ends_with(".cwasm") && !current.iter().any(|c| name.ends_with(c.as_str())) {
             if let Err(e) = std::fs::remove_file(entry.path()) {
                 tracing::warn!("cannot remove stale {}: {e}", entry.path().display());
             }
@@ -304,19 +266,65 @@ mod tests {
         let n = MODULE_CACHE_ENTRIES.get() as u32 + extra;
         for i in 0..n {
             let code = tiny(i);
-            engine.load(&Engine::hash(&code), &code).expect("compiles");
+            engine
+                .load(Profile::NearContract, &Engine::hash(&code), &code)
+                .expect("compiles");
         }
         assert_eq!(engine.modules.lock().len(), MODULE_CACHE_ENTRIES.get());
         // The oldest was evicted from memory and comes back from disk, without compiling.
         let first = tiny(0);
         let before = engine.stats();
-        engine.load(&Engine::hash(&first), &first).expect("reloads");
+        engine
+            .load(Profile::NearContract, &Engine::hash(&first), &first)
+            .expect("reloads");
         let after = engine.stats();
         assert_eq!(after.compiled, before.compiled);
         assert_eq!(after.disk_hits, before.disk_hits + 1);
         // The newest is still in memory.
         let last = tiny(n - 1);
-        engine.load(&Engine::hash(&last), &last).expect("cached");
+        engine
+            .load(Profile::NearContract, &Engine::hash(&last), &last)
+            .expect("cached");
         assert_eq!(engine.stats().memory_hits, after.memory_hits + 1);
+    }
+
+    /// `(import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32)
+    /// (result i32)))`, hand-assembled: what every wasm32-wasip1 program imports.
+    const WASI_IMPORT: &[u8] = b"\0asm\x01\0\0\0\
+        \x01\x09\x01\x60\x04\x7f\x7f\x7f\x7f\x01\x7f\
+        \x02\x23\x01\x16wasi_snapshot_preview1\x08fd_write\x00\x00";
+
+    #[test]
+    fn the_profile_decides_what_compiles_and_keys_the_cache() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let engine = Engine::new(dir.path()).expect("engine");
+        let hash = Engine::hash(WASI_IMPORT);
+        let refused = engine.load(Profile::NearContract, &hash, WASI_IMPORT);
+        assert!(
+            matches!(refused, Err(CompileError::BadImport(_))),
+            "{refused:?}"
+        );
+        engine
+            .load(Profile::WasiProgram, &hash, WASI_IMPORT)
+            .expect("a program may import WASI");
+        // One code hash, compiled per profile: separate artifacts, separate cache entries.
+        let plain = tiny(7);
+        let plain_hash = Engine::hash(&plain);
+        for profile in Profile::ALL {
+            engine.load(profile, &plain_hash, &plain).expect("compiles");
+        }
+        assert_eq!(engine.stats().compiled, 3);
+        for profile in Profile::ALL {
+            assert!(engine.artifact_path(profile, &plain_hash).exists());
+        }
+        // A restart keeps every profile's artifacts.
+        drop(engine);
+        let engine = Engine::new(dir.path()).expect("engine");
+        for profile in Profile::ALL {
+            engine
+                .load(profile, &plain_hash, &plain)
+                .expect("from disk");
+        }
+        assert_eq!(engine.stats().disk_hits, 2);
     }
 }

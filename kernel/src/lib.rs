@@ -1,10 +1,12 @@
 //! outlayer-kernel: everything that runs wasm.
 //!
-//! Direct mode (this crate so far): NEAR contracts run in wasmtime with the NEAR host ABI
-//! over the outlayer store. [`engine`] owns the wasmtime engine and the module cache,
-//! [`near`] the host-function semantics (generic over where state lives), [`state`] binds
-//! them to the RocksDB store, and [`executor`] runs deploys and calls, returning an
-//! [`Outcome`] that serializes to the CLI's JSON.
+//! NEAR contracts run in wasmtime over the outlayer store. [`engine`] owns the wasmtime
+//! engines (one per [`Profile`]) and the module cache, [`prepare`] what is done to a
+//! contract's code first, [`near`] the host-function semantics (generic over where state
+//! lives, reachable through the `env` table and the syscall table 400–499), [`state`] binds
+//! them to the call's transaction, and [`executor`] runs deploys and calls in a [`Mode`],
+//! returning an [`Outcome`] that serializes to the CLI's JSON. Direct mode is the one mode so
+//! far; the guest kernel (linux mode) is the second.
 //!
 //! The API the daemon uses:
 //!
@@ -22,11 +24,16 @@
 
 pub mod engine;
 pub mod executor;
+pub mod mode;
 pub mod near;
 pub mod outcome;
 pub mod prepare;
+pub mod profile;
 pub mod state;
 
-pub use engine::{CacheStats, CompileError, Engine};
-pub use executor::{CallRequest, DeployError, Executor, DEFAULT_TIMEOUT};
+pub use engine::{CacheStats, Engine};
+pub use executor::{CallError, CallRequest, DeployError, Executor, DEFAULT_TIMEOUT};
+pub use mode::Mode;
 pub use outcome::{ExecError, Outcome, Status};
+pub use prepare::CompileError;
+pub use profile::Profile;

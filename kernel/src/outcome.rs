@@ -1,8 +1,10 @@
-//! What a call returns: the JSON object `outlayerd call` prints (issue 3, item 5).
+//! What a call returns: the JSON object `outlayerd call` prints.
 
 use base64::Engine as _;
 use serde::Serialize;
 
+use crate::executor::CallError;
+use crate::mode::Mode;
 use crate::near::{Gas, Receipt, ReturnData};
 
 /// `"success"` or `"failure"`.
@@ -31,8 +33,8 @@ pub struct ExecError {
 /// promises were created), `error` (on failure).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
-    /// Always `"direct"` here.
-    pub mode: &'static str,
+    /// The mode the call ran in.
+    pub mode: Mode,
     /// Success or failure.
     pub status: Status,
     /// The return value parsed as JSON, when it parses; else null.
@@ -63,14 +65,9 @@ pub struct Outcome {
 
 impl Outcome {
     /// A failure before or during execution.
-    pub fn failure(
-        kind: &str,
-        message: impl Into<String>,
-        logs: Vec<String>,
-        gas_burnt: Gas,
-    ) -> Self {
+    pub fn failure(mode: Mode, error: &CallError, logs: Vec<String>, gas_burnt: Gas) -> Self {
         Outcome {
-            mode: "direct",
+            mode,
             status: Status::Failure,
             result: None,
             result_base64: None,
@@ -78,8 +75,8 @@ impl Outcome {
             gas_burnt,
             receipts: Vec::new(),
             error: Some(ExecError {
-                kind: kind.to_string(),
-                message: message.into(),
+                kind: error.kind().to_string(),
+                message: error.to_string(),
             }),
             return_value: Vec::new(),
             returned_receipt: None,
@@ -89,6 +86,7 @@ impl Outcome {
 
     /// A success returning `data`.
     pub fn success(
+        mode: Mode,
         data: ReturnData,
         logs: Vec<String>,
         gas_burnt: Gas,
@@ -104,7 +102,7 @@ impl Outcome {
         let result_base64 = (!return_value.is_empty())
             .then(|| base64::engine::general_purpose::STANDARD.encode(&return_value));
         Outcome {
-            mode: "direct",
+            mode,
             status: Status::Success,
             result,
             result_base64,

@@ -14,7 +14,30 @@ use std::borrow::Cow;
 use wasm_encoder::{MemorySection, MemoryType, RawSection, Section};
 use wasmparser::BinaryReader;
 
-use crate::engine::{CompileError, INITIAL_MEMORY_PAGES, MAX_MEMORY_PAGES};
+/// `initial_memory_pages`.
+pub const INITIAL_MEMORY_PAGES: u64 = 1_024;
+/// `max_memory_pages`.
+pub const MAX_MEMORY_PAGES: u64 = 2_048;
+/// `max_contract_size`: the store's limit on code, the one definition.
+pub const MAX_CONTRACT_SIZE: usize = outlayer_fs::store::MAX_CODE_LEN;
+
+/// Why code cannot be used as a contract or a program.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompileError {
+    /// Not a wasm binary.
+    #[error("not a wasm module (no \\0asm header)")]
+    NotWasm,
+    /// Over `max_contract_size`.
+    #[error("contract code is {0} bytes, over the 4194304-byte limit")]
+    TooLarge(usize),
+    /// Rejected by validation/compilation (bad wasm, a feature the profile does not accept).
+    #[error("{0}")]
+    Invalid(String),
+    /// Imports something the profile does not provide (nearcore's `PrepareError` for
+    /// contracts).
+    #[error("{0}")]
+    BadImport(String),
+}
 
 /// Names the preparation in the disk cache's file names: bump it whenever what this module
 /// does changes, so artifacts of older preparations are never loaded.

@@ -1,93 +1,136 @@
-//! `StoreState`: contract state in the RocksDB `Store`, as the NEAR logic's `External`.
+//! `TxnState`: a call's contract state as the NEAR logic's `External`, read and written in
+//! the call's own transaction.
 //!
-//! Reads go to the committed state of the account (stable: the executor holds the account's
-//! `Txn`, hence its lock, for the whole call); writes are buffered here and applied to that
-//! `Txn` only when the call succeeds. The buffer lives in the wasmtime `Store`, which must be
-//! `'static`, so it cannot borrow the `Txn` itself.
+//! The executor begins one `Txn` per call and shares it ([`SharedTxn`]): the host functions
+//! here, and in linux mode the task's `/near/state` 9P session, work in that one overlay, so
+//! what one path writes the other reads within the call. The executor commits it when the
+//! call succeeds and drops it otherwise; nothing here commits.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
-use outlayer_fs::store::{Store, Txn};
-use outlayer_fs::AccountId;
+use outlayer_fs::store::SharedTxn;
 
 use crate::near::{External, HostError, HostResult};
 
-/// One call's view of an account's state.
-pub struct StoreState {
-    store: Arc<Store>,
-    account: AccountId,
-    /// Pending writes: `Some(value)` set, `None` removed.
-    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+/// One call's view of its account's state: the call's transaction.
+#[derive(Clone)]
+pub struct TxnState {
+    txn: SharedTxn,
 }
 
 fn storage_err(e: outlayer_fs::Error) -> HostError {
     HostError::Storage(e.to_string())
 }
 
-impl StoreState {
-    /// State of `account` in `store`, with no pending writes.
-    pub fn new(store: Arc<Store>, account: AccountId) -> Self {
-        StoreState {
-            store,
-            account,
-            writes: BTreeMap::new(),
-        }
+impl TxnState {
+    /// State as `txn` sees it; writes go into `txn`.
+    pub fn new(txn: SharedTxn) -> Self {
+        TxnState { txn }
     }
 
-    /// True when nothing was written.
-    pub fn is_clean(&self) -> bool {
-        self.writes.is_empty()
-    }
-
-    /// Applies the pending writes to `txn` (which must be on the same account).
-    pub fn apply(self, txn: &mut Txn<'_>) -> outlayer_fs::Result<()> {
-        for (k, v) in self.writes {
-            match v {
-                Some(v) => {
-                    txn.put(&k, v)?;
-                }
-                None => {
-                    txn.remove(&k)?;
-                }
-            }
-        }
-        Ok(())
+    /// The shared transaction.
+    pub fn txn(&self) -> &SharedTxn {
+        &self.txn
     }
 }
 
-impl External for StoreState {
+impl External for TxnState {
     fn storage_get(&mut self, key: &[u8]) -> HostResult<Option<Vec<u8>>> {
-        match self.writes.get(key) {
-            Some(v) => Ok(v.clone()),
-            None => self.store.get(&self.account, key).map_err(storage_err),
-        }
+        self.txn
+            .lock()
+            .and_then(|t| t.get(key))
+            .map_err(storage_err)
     }
 
     fn storage_set(&mut self, key: &[u8], value: &[u8]) -> HostResult<Option<Vec<u8>>> {
-        let old = self.storage_get(key)?;
-        self.writes.insert(key.to_vec(), Some(value.to_vec()));
+        let mut t = self.txn.lock().map_err(storage_err)?;
+        let old = t.get(key).map_err(storage_err)?;
+        t.put(key, value.to_vec()).map_err(storage_err)?;
         Ok(old)
     }
 
     fn storage_remove(&mut self, key: &[u8]) -> HostResult<Option<Vec<u8>>> {
-        let old = self.storage_get(key)?;
+        let mut t = self.txn.lock().map_err(storage_err)?;
+        let old = t.get(key).map_err(storage_err)?;
         if old.is_some() {
-            self.writes.insert(key.to_vec(), None);
+            t.remove(key).map_err(storage_err)?;
         }
         Ok(old)
     }
 
     fn storage_has_key(&mut self, key: &[u8]) -> HostResult<bool> {
-        match self.writes.get(key) {
-            Some(v) => Ok(v.is_some()),
-            None => {
-                let found = self
-                    .store
-                    .with_value(&self.account, key, |_| ())
-                    .map_err(storage_err)?;
-                Ok(found.is_some())
-            }
-        }
+        let t = self.txn.lock().map_err(storage_err)?;
+        let found = t.with_value(key, |_| ()).map_err(storage_err)?;
+        Ok(found.is_some())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Arc;
+
+    use outlayer_fs::statefs::{Ctx, OpenFlags, StateFs};
+    use outlayer_fs::store::{Store, ROOT_INO};
+    use outlayer_fs::AccountId;
+
+    use super::*;
+    use crate::near::syscalls::{dispatch, SYS_NEAR_STORAGE_READ, SYS_NEAR_STORAGE_WRITE};
+    use crate::near::{Mem, VmLogic};
+
+    /// The call's one transaction seen from both sides: a key written by syscall 400 is a
+    /// file of the call's `/near/state` session (a bound `StateFs`), a file written there is
+    /// what syscall 401 reads, and the store sees neither until the call commits.
+    #[test]
+    fn syscalls_and_the_state_mount_share_the_calls_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let account = AccountId::new("app.near").unwrap();
+        let txn = SharedTxn::new(store.begin_shared(&account).unwrap());
+        let ctx = crate::near::tests::ctx(false);
+        let mut logic = VmLogic::new(TxnState::new(txn.clone()), ctx);
+        let (fs, _session) = StateFs::bound(store.clone(), txn.clone(), false).unwrap();
+
+        let mut memory = vec![0u8; 256];
+        memory[..5].copy_from_slice(b"count");
+        memory[64..66].copy_from_slice(b"41");
+        let written = dispatch(
+            &mut logic,
+            &mut Mem(&mut memory),
+            SYS_NEAR_STORAGE_WRITE,
+            [0, 5, 64, 2, 0, 0],
+        );
+        assert_eq!(written, Ok(0));
+
+        let home = fs.lookup(ROOT_INO, b"app.near").unwrap();
+        let count = fs.lookup(home.ino, b"count").unwrap();
+        let ctx = Ctx::default();
+        let read = OpenFlags {
+            read: true,
+            ..OpenFlags::default()
+        };
+        let fh = fs.open(&ctx, count.ino, read).unwrap();
+        assert_eq!(fs.read(fh, 0, 64).unwrap(), b"41");
+        fs.release(fh).unwrap();
+
+        let write = OpenFlags {
+            write: true,
+            ..OpenFlags::default()
+        };
+        let (_, fh) = fs.create(&ctx, home.ino, b"note", write, true).unwrap();
+        fs.write(fh, 0, b"hi").unwrap();
+        fs.release(fh).unwrap();
+        memory[..4].copy_from_slice(b"note");
+        let n = dispatch(
+            &mut logic,
+            &mut Mem(&mut memory),
+            SYS_NEAR_STORAGE_READ,
+            [0, 4, 128, 16, 0, 0],
+        );
+        assert_eq!(n, Ok(2));
+        assert_eq!(&memory[128..130], b"hi");
+
+        assert_eq!(store.get(&account, b"count").unwrap(), None);
+        txn.take().unwrap().commit().unwrap();
+        assert_eq!(store.get(&account, b"count").unwrap(), Some(b"41".to_vec()));
+        assert_eq!(store.get(&account, b"note").unwrap(), Some(b"hi".to_vec()));
     }
 }

@@ -339,7 +339,7 @@ fn main() -> anyhow::Result<()> {
     let calls = arg("--calls", 1_000);
 
     let ours = Ours::new()?;
-    let floor = Floor::new(ours.exec.engine().wasmtime())?;
+    let floor = Floor::new(ours.exec.engine().wasmtime(outlayer_kernel::Profile::NearContract))?;
     let mut near = Nearcore::new()?;
 
     // Sanity: both runtimes return what the contract returns.

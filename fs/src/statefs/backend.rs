@@ -13,12 +13,12 @@
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
+use parking_lot::MappedMutexGuard;
 
 use super::StateFs;
 use crate::account::AccountId;
 use crate::error::{Error, Result};
-use crate::store::{now_ns, Change, DirMeta, KeyMeta, Store, Txn};
+use crate::store::{now_ns, Change, DirMeta, KeyMeta, SharedTxn, Store, Txn};
 
 /// Where writes go.
 pub(super) enum Backend {
@@ -31,8 +31,8 @@ pub(super) enum Backend {
 /// The shared half of a bound session.
 pub(super) struct Bound {
     account: AccountId,
-    /// `None` once the caller took the transaction back: the session then fails with EIO.
-    txn: Mutex<Option<Txn<'static>>>,
+    /// The execution's transaction; once the caller takes it back the session fails.
+    txn: SharedTxn,
     /// The account directory's record while the account does not exist yet (a fresh
     /// account's first execution): the transaction creates the real one if it commits.
     placeholder: DirMeta,
@@ -88,7 +88,14 @@ impl BoundTxn {
     /// The transaction, with everything the session wrote, for the caller to commit or drop.
     pub fn into_txn(self) -> Result<Txn<'static>> {
         self.fs.flush_all()?;
-        self.bound.txn.lock().take().ok_or(Error::BadHandle)
+        self.bound.txn.take().ok_or(Error::BadHandle)
+    }
+
+    /// Commits into the transaction what the session's open files still buffer, as a close
+    /// would, and keeps the session alive (for a caller that goes on reading the shared
+    /// transaction through another path, such as a NEAR host function).
+    pub fn flush(&self) -> Result<()> {
+        self.fs.flush_all()
     }
 
     /// Commits everything the session wrote, as one batch.
@@ -98,24 +105,29 @@ impl BoundTxn {
 
     /// Drops everything the session wrote.
     pub fn rollback(self) {
-        self.bound.txn.lock().take();
+        self.bound.txn.take();
     }
 }
 
 impl StateFs {
     /// A filesystem whose root is `txn`'s account and whose every change goes into `txn`
-    /// (for a guest execution: the call's transaction). Nothing reaches the store until the
-    /// caller commits what [`BoundTxn`] gives back; other accounts are unreachable.
+    /// (for a guest execution: the call's transaction, possibly shared with the call's host
+    /// functions through a [`SharedTxn`]). Nothing reaches the store until the caller
+    /// commits the transaction; other accounts are unreachable.
     pub fn bound(
         store: Arc<Store>,
-        txn: Txn<'static>,
+        txn: impl Into<SharedTxn>,
         read_only: bool,
     ) -> Result<(Arc<StateFs>, BoundTxn)> {
-        if !std::ptr::eq(txn.store(), &*store) {
-            return Err(Error::Invalid("the transaction belongs to another store"));
-        }
-        let account = txn.account().clone();
-        let placeholder = match txn.account_meta() {
+        let txn = txn.into();
+        let (account, existing) = {
+            let t = txn.lock()?;
+            if !std::ptr::eq(t.store(), &*store) {
+                return Err(Error::Invalid("the transaction belongs to another store"));
+            }
+            (t.account().clone(), t.account_meta())
+        };
+        let placeholder = match existing {
             Some(m) => m,
             None => {
                 let now = now_ns();
@@ -128,7 +140,7 @@ impl StateFs {
         };
         let bound = Arc::new(Bound {
             account,
-            txn: Mutex::new(Some(txn)),
+            txn,
             placeholder,
         });
         let fs = Arc::new(StateFs::with_backend(
@@ -155,9 +167,7 @@ impl StateFs {
                 if *account != b.account {
                     return Err(Error::CrossAccount);
                 }
-                MutexGuard::try_map(b.txn.lock(), Option::as_mut)
-                    .map(TxnGuard::Bound)
-                    .map_err(|_| ended())
+                b.txn.lock().map(TxnGuard::Bound)
             }
         }
     }
@@ -176,10 +186,7 @@ impl StateFs {
         if *account != b.account {
             return Some(Ok(absent));
         }
-        Some(match b.txn.lock().as_ref() {
-            Some(t) => f(t),
-            None => Err(ended()),
-        })
+        Some(b.txn.lock().and_then(|t| f(&t)))
     }
 
     pub(super) fn read_meta(&self, account: &AccountId, key: &[u8]) -> Result<Option<KeyMeta>> {
@@ -258,8 +265,4 @@ impl StateFs {
             }
         }
     }
-}
-
-fn ended() -> Error {
-    Error::Storage("the execution this session was bound to has ended".into())
 }

@@ -13,10 +13,12 @@
 
 mod columns;
 mod records;
+mod shared;
 mod txn;
 
 pub use columns::Col;
 pub use records::{now_ns, DirMeta, KeyMeta};
+pub use shared::SharedTxn;
 pub use txn::{Change, ChangeKind, StoreRef, Txn};
 
 use std::collections::HashMap;

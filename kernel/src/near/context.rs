@@ -1,10 +1,22 @@
 //! The call's context (nearcore `VMContext`) and the host functions that read it: accounts,
 //! block, economics (u128 little-endian), gas, random seed.
 
+use super::abi::Out;
 use super::errors::{HostError, HostResult};
 use super::gas::ext;
 use super::memory::Mem;
 use super::{External, VmLogic};
+
+/// An account a call knows by its role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The account whose contract runs.
+    Current,
+    /// Who signed the transaction.
+    Signer,
+    /// Who called.
+    Predecessor,
+}
 
 /// Everything a call knows about its surroundings.
 #[derive(Debug, Clone)]
@@ -58,12 +70,29 @@ impl<E: External> VmLogic<E> {
         self.set_register(register_id, s)
     }
 
+    /// The id of `role` into `out`; returns its length. The signer and the predecessor are
+    /// prohibited in views.
+    pub fn account_id(&mut self, mem: &mut Mem<'_>, role: Role, out: Out) -> HostResult<u64> {
+        self.gas.burn(ext::BASE)?;
+        let id = match role {
+            Role::Current => &self.ctx.current_account_id,
+            Role::Signer => {
+                self.not_in_view("signer_account_id")?;
+                &self.ctx.signer_account_id
+            }
+            Role::Predecessor => {
+                self.not_in_view("predecessor_account_id")?;
+                &self.ctx.predecessor_account_id
+            }
+        };
+        let id = id.clone().into_bytes();
+        self.deliver(mem, out, id)
+    }
+
     /// `current_account_id(register_id)`.
-    pub fn current_account_id(&mut self, _m: &mut Mem<'_>, register_id: u64) -> HostResult<()> {
-        self.reg_string(
-            register_id,
-            self.ctx.current_account_id.clone().into_bytes(),
-        )
+    pub fn current_account_id(&mut self, mem: &mut Mem<'_>, register_id: u64) -> HostResult<()> {
+        self.account_id(mem, Role::Current, Out::Register(register_id))
+            .map(drop)
     }
 
     /// `chain_id(register_id)`.
@@ -72,10 +101,9 @@ impl<E: External> VmLogic<E> {
     }
 
     /// `signer_account_id(register_id)`; prohibited in views.
-    pub fn signer_account_id(&mut self, _m: &mut Mem<'_>, register_id: u64) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("signer_account_id")?;
-        self.set_register(register_id, self.ctx.signer_account_id.clone().into_bytes())
+    pub fn signer_account_id(&mut self, mem: &mut Mem<'_>, register_id: u64) -> HostResult<()> {
+        self.account_id(mem, Role::Signer, Out::Register(register_id))
+            .map(drop)
     }
 
     /// `signer_account_pk(register_id)`; prohibited in views.
@@ -86,13 +114,13 @@ impl<E: External> VmLogic<E> {
     }
 
     /// `predecessor_account_id(register_id)`; prohibited in views.
-    pub fn predecessor_account_id(&mut self, _m: &mut Mem<'_>, register_id: u64) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("predecessor_account_id")?;
-        self.set_register(
-            register_id,
-            self.ctx.predecessor_account_id.clone().into_bytes(),
-        )
+    pub fn predecessor_account_id(
+        &mut self,
+        mem: &mut Mem<'_>,
+        register_id: u64,
+    ) -> HostResult<()> {
+        self.account_id(mem, Role::Predecessor, Out::Register(register_id))
+            .map(drop)
     }
 
     /// `refund_to_account_id(register_id)`: who gets refunds (the predecessor for a

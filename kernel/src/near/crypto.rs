@@ -4,10 +4,66 @@
 
 use sha2::Digest;
 
+use super::abi::{Bytes, Out};
 use super::errors::{HostError, HostResult};
 use super::gas::{ext, Gas};
 use super::memory::Mem;
 use super::{External, VmLogic};
+
+/// A hash function of the NEAR ABI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hash {
+    /// SHA-256.
+    Sha256,
+    /// Keccak-256 (Ethereum's).
+    Keccak256,
+    /// Keccak-512.
+    Keccak512,
+    /// SHA3-256.
+    Sha3_256,
+    /// SHA3-384.
+    Sha3_384,
+    /// SHA3-512.
+    Sha3_512,
+    /// RIPEMD-160.
+    Ripemd160,
+}
+
+impl Hash {
+    /// (`X_base`, cost per unit).
+    fn costs(self) -> (Gas, Gas) {
+        match self {
+            Hash::Sha256 => (ext::SHA256_BASE, ext::SHA256_BYTE),
+            Hash::Keccak256 => (ext::KECCAK256_BASE, ext::KECCAK256_BYTE),
+            Hash::Keccak512 => (ext::KECCAK512_BASE, ext::KECCAK512_BYTE),
+            Hash::Sha3_256 => (ext::SHA3_256_BASE, ext::SHA3_256_BYTE),
+            Hash::Sha3_384 => (ext::SHA3_384_BASE, ext::SHA3_384_BYTE),
+            Hash::Sha3_512 => (ext::SHA3_512_BASE, ext::SHA3_512_BYTE),
+            Hash::Ripemd160 => (ext::RIPEMD160_BASE, ext::RIPEMD160_BLOCK),
+        }
+    }
+
+    /// Charged units for `len` bytes: bytes, or for ripemd160 the 64-byte blocks of the
+    /// message padded with 9 bytes (0x80 + length), as nearcore counts them.
+    fn units(self, len: u64) -> u64 {
+        match self {
+            Hash::Ripemd160 => (len + 8) / 64 + 1,
+            _ => len,
+        }
+    }
+
+    fn digest(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            Hash::Sha256 => sha2::Sha256::digest(data).to_vec(),
+            Hash::Keccak256 => sha3::Keccak256::digest(data).to_vec(),
+            Hash::Keccak512 => sha3::Keccak512::digest(data).to_vec(),
+            Hash::Sha3_256 => sha3::Sha3_256::digest(data).to_vec(),
+            Hash::Sha3_384 => sha3::Sha3_384::digest(data).to_vec(),
+            Hash::Sha3_512 => sha3::Sha3_512::digest(data).to_vec(),
+            Hash::Ripemd160 => ripemd::Ripemd160::digest(data).to_vec(),
+        }
+    }
+}
 
 /// Which input of a signature check has the wrong size.
 #[derive(Debug, Clone, Copy)]
@@ -155,78 +211,69 @@ impl<E: External> VmLogic<E> {
         Ok(Some([sig, msg, pk]))
     }
 
-    /// Shared body of the hash functions: no `base` charge, `X_base + X_byte * len`.
-    fn hash_into(
+    /// Hashes `input` with `alg` into `out`; returns the digest's length. Gas as nearcore:
+    /// `X_base`, then `X_byte` per byte (ripemd160: per 64-byte block), no `base` charge.
+    pub fn hash(
         &mut self,
-        mem: &Mem<'_>,
-        (base, per_byte): (Gas, Gas),
-        len: u64,
-        ptr: u64,
-        register_id: u64,
-        f: impl FnOnce(&[u8]) -> Vec<u8>,
-    ) -> HostResult<()> {
+        mem: &mut Mem<'_>,
+        alg: Hash,
+        input: Bytes,
+        out: Out,
+    ) -> HostResult<u64> {
+        let (base, per_unit) = alg.costs();
         self.gas.burn(base)?;
-        let data = self.mem_or_reg(mem, len, ptr)?;
-        self.gas.pay_per(per_byte, data.len() as u64)?;
-        self.set_register(register_id, f(&data))
+        let data = self.read_bytes(mem, input)?;
+        self.gas.pay_per(per_unit, alg.units(data.len() as u64))?;
+        self.deliver(mem, out, alg.digest(&data))
     }
 
     /// `sha256(value_len, value_ptr, register_id)`.
     pub fn sha256(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
-        let cost = (ext::SHA256_BASE, ext::SHA256_BYTE);
-        self.hash_into(mem, cost, len, ptr, reg, |d| {
-            sha2::Sha256::digest(d).to_vec()
-        })
+        let input = Bytes::env(len, ptr);
+        self.hash(mem, Hash::Sha256, input, Out::Register(reg))
+            .map(drop)
     }
 
     /// `keccak256(value_len, value_ptr, register_id)`.
     pub fn keccak256(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
-        let cost = (ext::KECCAK256_BASE, ext::KECCAK256_BYTE);
-        self.hash_into(mem, cost, len, ptr, reg, |d| {
-            sha3::Keccak256::digest(d).to_vec()
-        })
+        let input = Bytes::env(len, ptr);
+        self.hash(mem, Hash::Keccak256, input, Out::Register(reg))
+            .map(drop)
     }
 
     /// `keccak512(value_len, value_ptr, register_id)`.
     pub fn keccak512(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
-        let cost = (ext::KECCAK512_BASE, ext::KECCAK512_BYTE);
-        self.hash_into(mem, cost, len, ptr, reg, |d| {
-            sha3::Keccak512::digest(d).to_vec()
-        })
+        let input = Bytes::env(len, ptr);
+        self.hash(mem, Hash::Keccak512, input, Out::Register(reg))
+            .map(drop)
     }
 
     /// `sha3_256(value_len, value_ptr, register_id)`.
     pub fn sha3_256(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
-        let cost = (ext::SHA3_256_BASE, ext::SHA3_256_BYTE);
-        self.hash_into(mem, cost, len, ptr, reg, |d| {
-            sha3::Sha3_256::digest(d).to_vec()
-        })
+        let input = Bytes::env(len, ptr);
+        self.hash(mem, Hash::Sha3_256, input, Out::Register(reg))
+            .map(drop)
     }
 
     /// `sha3_384(value_len, value_ptr, register_id)`.
     pub fn sha3_384(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
-        let cost = (ext::SHA3_384_BASE, ext::SHA3_384_BYTE);
-        self.hash_into(mem, cost, len, ptr, reg, |d| {
-            sha3::Sha3_384::digest(d).to_vec()
-        })
+        let input = Bytes::env(len, ptr);
+        self.hash(mem, Hash::Sha3_384, input, Out::Register(reg))
+            .map(drop)
     }
 
     /// `sha3_512(value_len, value_ptr, register_id)`.
     pub fn sha3_512(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
-        let cost = (ext::SHA3_512_BASE, ext::SHA3_512_BYTE);
-        self.hash_into(mem, cost, len, ptr, reg, |d| {
-            sha3::Sha3_512::digest(d).to_vec()
-        })
+        let input = Bytes::env(len, ptr);
+        self.hash(mem, Hash::Sha3_512, input, Out::Register(reg))
+            .map(drop)
     }
 
-    /// `ripemd160(value_len, value_ptr, register_id)`: charged per 64-byte block.
+    /// `ripemd160(value_len, value_ptr, register_id)`.
     pub fn ripemd160(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
-        self.gas.burn(ext::RIPEMD160_BASE)?;
-        let data = self.mem_or_reg(mem, len, ptr)?;
-        // nearcore: the message is padded with 9 bytes (0x80 + length) into 64-byte blocks.
-        let blocks = (data.len() as u64 + 8) / 64 + 1;
-        self.gas.pay_per(ext::RIPEMD160_BLOCK, blocks)?;
-        self.set_register(reg, ripemd::Ripemd160::digest(&data).to_vec())
+        let input = Bytes::env(len, ptr);
+        self.hash(mem, Hash::Ripemd160, input, Out::Register(reg))
+            .map(drop)
     }
 
     /// `ecrecover(hash_len, hash_ptr, sig_len, sig_ptr, v, malleability_flag, register_id)`:

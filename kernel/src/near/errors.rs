@@ -114,6 +114,10 @@ pub enum HostError {
     /// The state store failed (RocksDB); not a contract error.
     #[error("storage error: {0}")]
     Storage(String),
+    /// A failure that the syscall convention returns to the guest as `-errno` (a storage
+    /// operation refused by the task's filesystem, say); under `env` it aborts like the rest.
+    #[error("system error: {}", std::io::Error::from_raw_os_error(*.0))]
+    Errno(i32),
 }
 
 impl HostError {
@@ -154,7 +158,28 @@ impl HostError {
             HostError::Bls12381InvalidInput(_) => "BLS12381InvalidInput",
             HostError::Unsupported(_) => "UnsupportedHostFunction",
             HostError::Storage(_) => "StorageError",
+            HostError::Errno(_) => "Errno",
         }
+    }
+
+    /// What the syscall convention returns to the guest instead of aborting: `Some(errno)`
+    /// for a bad argument the guest can handle (EFAULT bad pointer, EINVAL bad length or
+    /// name, EFBIG value too large, EPERM a change in a view call, EILSEQ bad UTF-8), `None`
+    /// for what ends the call in every convention (gas, panics, limits, broken storage).
+    pub fn errno(&self) -> Option<i32> {
+        Some(match self {
+            HostError::MemoryAccessViolation => libc::EFAULT,
+            HostError::KeyLengthExceeded(_)
+            | HostError::InvalidAccountId
+            | HostError::InvalidPromiseIndex(_)
+            | HostError::EmptyMethodName
+            | HostError::InvalidRegisterId(_) => libc::EINVAL,
+            HostError::ValueLengthExceeded(_) => libc::EFBIG,
+            HostError::ProhibitedInView(_) => libc::EPERM,
+            HostError::BadUtf8 | HostError::BadUtf16 => libc::EILSEQ,
+            HostError::Errno(e) => *e,
+            _ => return None,
+        })
     }
 
     /// The outcome's `error.message`: for a panic the contract's text verbatim.

@@ -10,14 +10,14 @@
 //! left". nearcore (finite-wasm) also charges stack frames (`ceil(frame_bytes/8)` ops) and
 //! bulk-memory ops per byte; those are not charged here, so pure-wasm gas is a little lower.
 
-use wasmtime::{Caller, Linker, Memory};
+use wasmtime::{AsContextMut, Caller, Linker, Memory};
 
 use super::errors::HostResult;
 use super::gas::REGULAR_OP_COST;
 use super::memory::Mem;
 use super::{External, VmLogic};
 
-/// What a wasmtime `Store` holds for one NEAR execution.
+/// One NEAR execution's host side: the logic, the guest's memory, the fuel bookkeeping.
 pub struct HostState<E: External> {
     /// The execution.
     pub logic: VmLogic<E>,
@@ -28,52 +28,84 @@ pub struct HostState<E: External> {
 }
 
 impl<E: External> HostState<E> {
+    /// A fresh host side for `logic`; the memory is set once the instance exists.
+    pub fn new(logic: VmLogic<E>) -> Self {
+        HostState {
+            logic,
+            memory: None,
+            fuel_mark: 0,
+        }
+    }
+
     /// Fuel for the gas that may still be burnt.
     pub fn fuel_budget(&mut self) -> u64 {
         self.logic.gas_counter().remaining_burnable() / REGULAR_OP_COST
     }
 }
 
+/// How the NEAR host functions find their execution in a wasmtime `Store`'s data, as
+/// wasmtime-wasi's `WasiView` does: direct mode's data is the [`HostState`] itself, a guest
+/// task's data holds one beside its WASI state, and both link the same table.
+pub trait NearView: Send + 'static {
+    /// Where state lives.
+    type Ext: External + Send + 'static;
+    /// The execution.
+    fn near(&mut self) -> &mut HostState<Self::Ext>;
+}
+
+impl<E: External + Send + 'static> NearView for HostState<E> {
+    type Ext = E;
+    fn near(&mut self) -> &mut HostState<E> {
+        self
+    }
+}
+
 /// Folds the fuel spent since the last refill into the gas counter.
-pub fn charge_fuel<E: External + 'static>(
-    store: &mut impl wasmtime::AsContextMut<Data = HostState<E>>,
-) -> HostResult<()> {
+pub fn charge_fuel<T: NearView>(store: &mut impl AsContextMut<Data = T>) -> HostResult<()> {
     let mut ctx = store.as_context_mut();
     let fuel = ctx.get_fuel().unwrap_or(0);
-    let st = ctx.data_mut();
+    let st = ctx.data_mut().near();
     let ops = st.fuel_mark.saturating_sub(fuel);
     st.fuel_mark = fuel;
     st.logic.gas_counter().pay_per(REGULAR_OP_COST, ops)
 }
 
 /// Sets fuel to what the gas counter still allows.
-pub fn refill_fuel<E: External + 'static>(
-    store: &mut impl wasmtime::AsContextMut<Data = HostState<E>>,
-) {
+pub fn refill_fuel<T: NearView>(store: &mut impl AsContextMut<Data = T>) {
     let mut ctx = store.as_context_mut();
-    let budget = ctx.data_mut().fuel_budget();
+    let budget = ctx.data_mut().near().fuel_budget();
     // Fails only when fuel is not enabled, which the engine always enables.
     let _ = ctx.set_fuel(budget);
-    ctx.data_mut().fuel_mark = budget;
+    ctx.data_mut().near().fuel_mark = budget;
 }
 
-/// Runs one host function: gas sync, memory view, the logic, fuel refill. A host error
-/// becomes a trap carrying the `HostError` (the executor downcasts it).
-fn call_host<E: External + 'static, R>(
-    caller: &mut Caller<'_, HostState<E>>,
-    f: impl FnOnce(&mut VmLogic<E>, &mut Mem<'_>) -> HostResult<R>,
-) -> wasmtime::Result<R> {
+/// Runs one host operation with the calling convention's plumbing around it: gas sync, a
+/// view of guest memory, the logic, fuel refill. The result is the convention's to map (the
+/// `env` table turns errors into traps; the syscall table turns some into `-errno`).
+pub fn with_logic<T: NearView, R>(
+    caller: &mut Caller<'_, T>,
+    f: impl FnOnce(&mut VmLogic<T::Ext>, &mut Mem<'_>) -> R,
+) -> HostResult<R> {
     charge_fuel(caller)?;
-    let memory = caller.data().memory;
+    let memory = caller.data_mut().near().memory;
     let result = match memory {
         Some(m) => {
             let (data, state) = m.data_and_store_mut(&mut *caller);
-            f(&mut state.logic, &mut Mem(data))
+            f(&mut state.near().logic, &mut Mem(data))
         }
-        None => f(&mut caller.data_mut().logic, &mut Mem(&mut [])),
+        None => f(&mut caller.data_mut().near().logic, &mut Mem(&mut [])),
     };
     refill_fuel(caller);
-    Ok(result?)
+    Ok(result)
+}
+
+/// Runs one `env` host function; a host error becomes a trap carrying the `HostError`
+/// (the executor downcasts it).
+fn call_host<T: NearView, R>(
+    caller: &mut Caller<'_, T>,
+    f: impl FnOnce(&mut VmLogic<T::Ext>, &mut Mem<'_>) -> HostResult<R>,
+) -> wasmtime::Result<R> {
+    Ok(with_logic(caller, f)??)
 }
 
 macro_rules! imports {
@@ -81,15 +113,14 @@ macro_rules! imports {
         /// Every `env` import provided, by name.
         pub const IMPORTS: &[&str] = &[$(stringify!($name)),*];
 
-        /// Binds every import to `linker`.
-        pub fn link<E: External + Send + 'static>(
-            linker: &mut Linker<HostState<E>>,
-        ) -> wasmtime::Result<()> {
+        /// Binds every `env` import to `linker`, for any store data that holds a NEAR
+        /// execution.
+        pub fn link<T: NearView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
             $(
                 linker.func_wrap(
                     "env",
                     stringify!($name),
-                    |mut caller: Caller<'_, HostState<E>>, $($arg: $t),*| -> wasmtime::Result<$ret> {
+                    |mut caller: Caller<'_, T>, $($arg: $t),*| -> wasmtime::Result<$ret> {
                         call_host(&mut caller, |logic, mem| logic.$name(mem, $($arg),*))
                     },
                 )?;

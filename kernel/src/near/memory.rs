@@ -1,6 +1,7 @@
 //! Guest linear memory as host functions see it, and the reads every host function shares:
 //! plain memory ranges and nearcore's "memory or register" inputs.
 
+use super::abi::Bytes;
 use super::errors::{HostError, HostResult};
 use super::gas::ext;
 use super::{External, VmLogic};
@@ -52,29 +53,12 @@ impl<E: External> VmLogic<E> {
 
     /// A "memory or register" input: with `len == u64::MAX`, `ptr` names a register.
     pub(crate) fn mem_or_reg(&mut self, mem: &Mem<'_>, len: u64, ptr: u64) -> HostResult<Vec<u8>> {
-        if len != u64::MAX {
-            return self.read_mem(mem, ptr, len);
-        }
-        let n = self
-            .regs
-            .get(ptr)
-            .ok_or(HostError::InvalidRegisterId(ptr))?
-            .len() as u64;
-        self.gas.burn(ext::READ_REGISTER_BASE)?;
-        self.gas.pay_per(ext::READ_REGISTER_BYTE, n)?;
-        Ok(self
-            .regs
-            .get(ptr)
-            .ok_or(HostError::InvalidRegisterId(ptr))?
-            .to_vec())
+        self.read_bytes(mem, Bytes::env(len, ptr))
     }
 
     /// A u128 read as 16 little-endian bytes at `ptr`.
     pub(crate) fn read_u128(&mut self, mem: &Mem<'_>, ptr: u64) -> HostResult<u128> {
-        let b = self.read_mem(mem, ptr, 16)?;
-        let mut a = [0u8; 16];
-        a.copy_from_slice(&b);
-        Ok(u128::from_le_bytes(a))
+        self.read_u128_from(mem, Bytes::Memory { ptr, len: 16 })
     }
 
     /// A UTF-8 string for logs and panics (nearcore `get_utf8_string`): bounded by what is

@@ -1,20 +1,28 @@
 //! NEAR VM logic: the semantics of every `env` host function of the NEAR runtime, as nearcore's
-//! `near-vm-runner` implements them (protocol version 88; see `shared/near-abi.md`).
+//! `near-vm-runner` implements them (protocol version 88).
 //!
 //! [`VmLogic`] holds one execution's state (registers, context, gas, logs, return value,
 //! receipts) and reaches contract state only through the [`External`] trait, so it does not
-//! care where state lives (RocksDB for direct mode, anything else later). Host functions take
-//! guest memory as a [`Mem`]; nothing here depends on wasmtime except [`imports`], the one
-//! table that binds every import to a `Linker`.
+//! care where state lives (the call's transaction in both modes). Host functions take guest
+//! memory as a [`Mem`]; nothing here depends on wasmtime except the two tables that bind the
+//! logic to a `Linker`, each generic over the store's data ([`NearView`]):
+//! - [`imports`]: the `env` table, nearcore's ABI (registers, "memory or register" inputs);
+//! - [`syscalls`]: `outlayer.syscall`, numbers 400–499 (memory buffers, `-errno` results).
 //!
-//! Host errors ([`HostError`]) abort the execution, as in nearcore. Logs emitted before an
-//! abort are kept. Unimplemented functions (yield/resume, gas keys, state
+//! Both are calling conventions over one set of operations (`write_storage`, `hash`,
+//! `account_id`, `call_promise`, …) that take their inputs as [`Bytes`] and deliver results
+//! to an [`Out`] ([`abi`]), so semantics, limits and gas are written once.
+//!
+//! Host errors ([`HostError`]) abort the execution, as in nearcore; under the syscall
+//! convention the ones a guest can handle come back as `-errno` ([`HostError::errno`]). Logs
+//! emitted before an abort are kept. Unimplemented functions (yield/resume, gas keys, state
 //! init) are linked and fail when called: see `unsupported.rs`.
 //!
 //! Differences from nearcore, all about gas: trie-node costs (`touching_trie_node`) are not
 //! charged (there is no trie), and wasm instructions are counted by wasmtime fuel (see
 //! [`imports`]).
 
+pub mod abi;
 mod actions;
 mod bls12381;
 mod context;
@@ -28,14 +36,18 @@ mod memory;
 mod promises;
 mod registers;
 mod storage;
+pub mod syscalls;
 mod unsupported;
 
-pub use context::VmContext;
+pub use abi::{Bytes, Out};
+pub use context::{Role, VmContext};
+pub use crypto::Hash;
 pub use errors::{HostError, HostResult};
 pub use gas::{Gas, GasCounter, MAX_GAS, REGULAR_OP_COST, TGAS};
+pub use imports::{HostState, NearView};
 pub use logs::{ReturnData, MAX_NUMBER_LOGS, MAX_RETURNED_DATA, MAX_TOTAL_LOG_LENGTH};
 pub use memory::Mem;
-pub use promises::{Action, Permission, Receipt, MAX_PROMISES};
+pub use promises::{Action, FunctionCall, Permission, Receipt, MAX_PROMISES};
 pub use registers::{Registers, MAX_NUMBER_REGISTERS, MAX_REGISTER_SIZE, REGISTERS_MEMORY_LIMIT};
 pub use storage::{External, MemExternal, EXTRA_BYTES_RECORD, MAX_KEY_LEN, MAX_VALUE_LEN};
 
@@ -129,4 +141,5 @@ impl<E: External> VmLogic<E> {
 }
 
 #[cfg(test)]
-mod tests;
+#[allow(clippy::unwrap_used)]
+pub(crate) mod tests;

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::abi::Bytes;
 use super::errors::{HostError, HostResult};
 use super::gas::{ext, fees, Gas};
 use super::memory::Mem;
@@ -97,6 +98,35 @@ pub enum Action {
     },
 }
 
+/// The inputs of a function-call action.
+#[derive(Debug, Clone)]
+pub struct FunctionCall {
+    /// The method name.
+    pub method: Bytes,
+    /// The arguments.
+    pub args: Bytes,
+    /// The attached deposit, 16 little-endian bytes.
+    pub amount: Bytes,
+    /// The gas given to the call.
+    pub gas: Gas,
+}
+
+impl FunctionCall {
+    /// The `env` convention: method and arguments are "memory or register", the amount a
+    /// u128 in memory.
+    fn env(m_len: u64, m_ptr: u64, a_len: u64, a_ptr: u64, amount_ptr: u64, gas: Gas) -> Self {
+        FunctionCall {
+            method: Bytes::env(m_len, m_ptr),
+            args: Bytes::env(a_len, a_ptr),
+            amount: Bytes::Memory {
+                ptr: amount_ptr,
+                len: 16,
+            },
+            gas,
+        }
+    }
+}
+
 /// A promise index names one receipt or, after `promise_and`, several.
 #[derive(Debug, Clone)]
 pub(crate) enum Promise {
@@ -121,7 +151,12 @@ impl<E: External> VmLogic<E> {
         len: u64,
         ptr: u64,
     ) -> HostResult<String> {
-        let b = self.mem_or_reg(mem, len, ptr)?;
+        self.read_account_id_from(mem, Bytes::env(len, ptr))
+    }
+
+    /// An account id input, paid as nearcore pays it (the read, then UTF-8 decoding).
+    pub(crate) fn read_account_id_from(&mut self, mem: &Mem<'_>, id: Bytes) -> HostResult<String> {
+        let b = self.read_bytes(mem, id)?;
         self.gas.burn(ext::UTF8_DECODING_BASE)?;
         self.gas.pay_per(ext::UTF8_DECODING_BYTE, b.len() as u64)?;
         let s = String::from_utf8(b).map_err(|_| HostError::InvalidAccountId)?;
@@ -213,7 +248,21 @@ impl<E: External> VmLogic<E> {
         Ok(())
     }
 
-    /// `promise_create(account, method, args, amount_ptr, gas)`: a receipt with one call.
+    /// A receipt to `account` with one function call: a new one, or (`after`) one that
+    /// waits for that promise. Returns the promise index (`promise_create`/`promise_then`).
+    pub fn call_promise(
+        &mut self,
+        mem: &mut Mem<'_>,
+        after: Option<u64>,
+        account: Bytes,
+        call: FunctionCall,
+    ) -> HostResult<u64> {
+        let p = self.new_batch(mem, after, account)?;
+        self.add_function_call(mem, p, call, 0)?;
+        Ok(p)
+    }
+
+    /// `promise_create(account, method, args, amount_ptr, gas)`.
     #[allow(clippy::too_many_arguments)]
     pub fn promise_create(
         &mut self,
@@ -227,11 +276,8 @@ impl<E: External> VmLogic<E> {
         amount_ptr: u64,
         gas: u64,
     ) -> HostResult<u64> {
-        let p = self.promise_batch_create(mem, acc_len, acc_ptr)?;
-        self.promise_batch_action_function_call(
-            mem, p, m_len, m_ptr, a_len, a_ptr, amount_ptr, gas,
-        )?;
-        Ok(p)
+        let call = FunctionCall::env(m_len, m_ptr, a_len, a_ptr, amount_ptr, gas);
+        self.call_promise(mem, None, Bytes::env(acc_len, acc_ptr), call)
     }
 
     /// `promise_then(promise, account, method, args, amount_ptr, gas)`.
@@ -249,11 +295,9 @@ impl<E: External> VmLogic<E> {
         amount_ptr: u64,
         gas: u64,
     ) -> HostResult<u64> {
-        let p = self.promise_batch_then(mem, promise_idx, acc_len, acc_ptr)?;
-        self.promise_batch_action_function_call(
-            mem, p, m_len, m_ptr, a_len, a_ptr, amount_ptr, gas,
-        )?;
-        Ok(p)
+        let call = FunctionCall::env(m_len, m_ptr, a_len, a_ptr, amount_ptr, gas);
+        let account = Bytes::env(acc_len, acc_ptr);
+        self.call_promise(mem, Some(promise_idx), account, call)
     }
 
     /// `promise_and(promise_idx_ptr, count)`: a joint promise over u64 LE indices.
@@ -279,6 +323,31 @@ impl<E: External> VmLogic<E> {
         Ok(self.promises.len() as u64 - 1)
     }
 
+    /// An empty receipt to `account`: new, or (`after`) waiting for that promise
+    /// (`promise_batch_create`/`promise_batch_then`).
+    pub fn new_batch(
+        &mut self,
+        mem: &mut Mem<'_>,
+        after: Option<u64>,
+        account: Bytes,
+    ) -> HostResult<u64> {
+        self.gas.burn(ext::BASE)?;
+        self.not_in_view(match after {
+            None => "promise_batch_create",
+            Some(_) => "promise_batch_then",
+        })?;
+        let account = self.read_account_id_from(mem, account)?;
+        let deps = match after {
+            None => Vec::new(),
+            Some(idx) => match self.promises.get(idx as usize) {
+                Some(Promise::Receipt(r)) => vec![*r],
+                Some(Promise::Joint(rs)) => rs.clone(),
+                None => return Err(HostError::InvalidPromiseIndex(idx)),
+            },
+        };
+        self.new_receipt(account, deps)
+    }
+
     /// `promise_batch_create(account_id_len, account_id_ptr)`: an empty receipt.
     pub fn promise_batch_create(
         &mut self,
@@ -286,10 +355,7 @@ impl<E: External> VmLogic<E> {
         acc_len: u64,
         acc_ptr: u64,
     ) -> HostResult<u64> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_create")?;
-        let account = self.read_account_id(mem, acc_len, acc_ptr)?;
-        self.new_receipt(account, Vec::new())
+        self.new_batch(mem, None, Bytes::env(acc_len, acc_ptr))
     }
 
     /// `promise_batch_then(promise, account_id_len, account_id_ptr)`: an empty receipt that
@@ -301,15 +367,7 @@ impl<E: External> VmLogic<E> {
         acc_len: u64,
         acc_ptr: u64,
     ) -> HostResult<u64> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_then")?;
-        let account = self.read_account_id(mem, acc_len, acc_ptr)?;
-        let deps = match self.promises.get(promise_idx as usize) {
-            Some(Promise::Receipt(r)) => vec![*r],
-            Some(Promise::Joint(rs)) => rs.clone(),
-            None => return Err(HostError::InvalidPromiseIndex(promise_idx)),
-        };
-        self.new_receipt(account, deps)
+        self.new_batch(mem, Some(promise_idx), Bytes::env(acc_len, acc_ptr))
     }
 
     /// `promise_set_refund_to(promise, account_id_len, account_id_ptr)`.
@@ -330,6 +388,43 @@ impl<E: External> VmLogic<E> {
         Ok(())
     }
 
+    /// Appends a function call to promise `promise_idx`; unused gas is shared among
+    /// weighted calls at the end of a successful call.
+    pub fn add_function_call(
+        &mut self,
+        mem: &mut Mem<'_>,
+        promise_idx: u64,
+        call: FunctionCall,
+        gas_weight: u64,
+    ) -> HostResult<()> {
+        self.gas.burn(ext::BASE)?;
+        self.not_in_view("promise_batch_action_function_call")?;
+        let amount = self.read_u128_from(mem, call.amount)?;
+        let method = self.read_bytes(mem, call.method)?;
+        if method.is_empty() {
+            return Err(HostError::EmptyMethodName);
+        }
+        let args = self.read_bytes(mem, call.args)?;
+        let method_name = String::from_utf8(method).map_err(|_| HostError::BadUtf8)?;
+        let r = self.receipt_of(promise_idx)?;
+        let sir = self.is_sir(r);
+        self.pay_fee(sir, fees::FUNCTION_CALL, 1)?;
+        let n = (method_name.len() + args.len()) as u64;
+        self.pay_fee(sir, fees::FUNCTION_CALL_PER_BYTE, n)?;
+        self.gas.pay_action(0, call.gas)?;
+        self.deduct(amount)?;
+        use base64::Engine as _;
+        let action = Action::FunctionCall {
+            method_name,
+            args: serde_json::from_slice(&args).ok(),
+            args_base64: base64::engine::general_purpose::STANDARD.encode(&args),
+            deposit: amount.to_string(),
+            gas: call.gas,
+            gas_weight,
+        };
+        self.push_action(r, action)
+    }
+
     /// `promise_batch_action_function_call(promise, method, args, amount_ptr, gas)`.
     #[allow(clippy::too_many_arguments)]
     pub fn promise_batch_action_function_call(
@@ -343,21 +438,11 @@ impl<E: External> VmLogic<E> {
         amount_ptr: u64,
         gas: u64,
     ) -> HostResult<()> {
-        self.promise_batch_action_function_call_weight(
-            mem,
-            promise_idx,
-            m_len,
-            m_ptr,
-            a_len,
-            a_ptr,
-            amount_ptr,
-            gas,
-            0,
-        )
+        let call = FunctionCall::env(m_len, m_ptr, a_len, a_ptr, amount_ptr, gas);
+        self.add_function_call(mem, promise_idx, call, 0)
     }
 
-    /// `promise_batch_action_function_call_weight(…, gas, gas_weight)`: unused gas is shared
-    /// among weighted calls at the end of a successful call.
+    /// `promise_batch_action_function_call_weight(…, gas, gas_weight)`.
     #[allow(clippy::too_many_arguments)]
     pub fn promise_batch_action_function_call_weight(
         &mut self,
@@ -371,32 +456,8 @@ impl<E: External> VmLogic<E> {
         gas: u64,
         gas_weight: u64,
     ) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("promise_batch_action_function_call")?;
-        let amount = self.read_u128(mem, amount_ptr)?;
-        let method = self.mem_or_reg(mem, m_len, m_ptr)?;
-        if method.is_empty() {
-            return Err(HostError::EmptyMethodName);
-        }
-        let args = self.mem_or_reg(mem, a_len, a_ptr)?;
-        let method_name = String::from_utf8(method).map_err(|_| HostError::BadUtf8)?;
-        let r = self.receipt_of(promise_idx)?;
-        let sir = self.is_sir(r);
-        self.pay_fee(sir, fees::FUNCTION_CALL, 1)?;
-        let n = (method_name.len() + args.len()) as u64;
-        self.pay_fee(sir, fees::FUNCTION_CALL_PER_BYTE, n)?;
-        self.gas.pay_action(0, gas)?;
-        self.deduct(amount)?;
-        use base64::Engine as _;
-        let action = Action::FunctionCall {
-            method_name,
-            args: serde_json::from_slice(&args).ok(),
-            args_base64: base64::engine::general_purpose::STANDARD.encode(&args),
-            deposit: amount.to_string(),
-            gas,
-            gas_weight,
-        };
-        self.push_action(r, action)
+        let call = FunctionCall::env(m_len, m_ptr, a_len, a_ptr, amount_ptr, gas);
+        self.add_function_call(mem, promise_idx, call, gas_weight)
     }
 
     /// `promise_results_count()`: 0 for a top-level call.

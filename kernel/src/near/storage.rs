@@ -3,17 +3,14 @@
 
 use std::collections::BTreeMap;
 
+use super::abi::{Bytes, Out};
 use super::errors::{HostError, HostResult};
 use super::gas::{ext, Gas};
 use super::memory::Mem;
 use super::VmLogic;
 
-/// `max_length_storage_key`.
-pub const MAX_KEY_LEN: u64 = 2_048;
-/// `max_length_storage_value`.
-pub const MAX_VALUE_LEN: u64 = 4 << 20;
-/// `storage_num_extra_bytes_record`: what a record costs in storage usage beyond its bytes.
-pub const EXTRA_BYTES_RECORD: u64 = 40;
+// NEAR's limits are the store's: one definition, enforced by `Txn` and charged here.
+pub use outlayer_fs::store::{EXTRA_BYTES_RECORD, MAX_KEY_LEN, MAX_VALUE_LEN};
 
 /// Where a contract's key-value state lives. Keys are raw bytes in the account's namespace.
 /// Implementations buffer writes: the caller decides afterwards whether they are kept.
@@ -51,27 +48,113 @@ impl External for MemExternal {
 }
 
 impl<E: External> VmLogic<E> {
-    fn read_key(&mut self, mem: &Mem<'_>, len: u64, ptr: u64) -> HostResult<Vec<u8>> {
-        let key = self.mem_or_reg(mem, len, ptr)?;
-        if key.len() as u64 > MAX_KEY_LEN {
+    fn read_key(&mut self, mem: &Mem<'_>, key: Bytes) -> HostResult<Vec<u8>> {
+        let key = self.read_bytes(mem, key)?;
+        if key.len() > MAX_KEY_LEN {
             return Err(HostError::KeyLengthExceeded(key.len() as u64));
         }
         Ok(key)
     }
 
-    /// The key of `storage_read`/`_remove`/`_has_key`, charged as nearcore charges it: the
+    /// The key of a read, remove or has-key, charged as nearcore charges it: the
     /// operation's base, the key read, its bytes.
     fn storage_key(
         &mut self,
         mem: &Mem<'_>,
         (base, per_key_byte): (Gas, Gas),
-        len: u64,
-        ptr: u64,
+        key: Bytes,
     ) -> HostResult<Vec<u8>> {
         self.gas.burn(base)?;
-        let key = self.read_key(mem, len, ptr)?;
+        let key = self.read_key(mem, key)?;
         self.gas.pay_per(per_key_byte, key.len() as u64)?;
         Ok(key)
+    }
+
+    /// Writes `value` under `key`: true if the key existed (its old value goes to
+    /// `evicted`), false if it is new. Limits, gas and storage usage as nearcore.
+    pub fn write_storage(
+        &mut self,
+        mem: &mut Mem<'_>,
+        key: Bytes,
+        value: Bytes,
+        evicted: Out,
+    ) -> HostResult<bool> {
+        self.gas.burn(ext::BASE)?;
+        self.not_in_view("storage_write")?;
+        self.gas.burn(ext::STORAGE_WRITE_BASE)?;
+        let key = self.read_key(mem, key)?;
+        let value = self.read_bytes(mem, value)?;
+        if value.len() > MAX_VALUE_LEN {
+            return Err(HostError::ValueLengthExceeded(value.len() as u64));
+        }
+        self.gas
+            .pay_per(ext::STORAGE_WRITE_KEY_BYTE, key.len() as u64)?;
+        self.gas
+            .pay_per(ext::STORAGE_WRITE_VALUE_BYTE, value.len() as u64)?;
+        let old = self.ext.storage_set(&key, &value)?;
+        let (k, v) = (key.len() as u64, value.len() as u64);
+        match old {
+            Some(old) => {
+                self.gas
+                    .pay_per(ext::STORAGE_WRITE_EVICTED_BYTE, old.len() as u64)?;
+                self.storage_usage = (self.storage_usage + v).saturating_sub(old.len() as u64);
+                self.deliver(mem, evicted, old)?;
+                Ok(true)
+            }
+            None => {
+                self.storage_usage = self
+                    .storage_usage
+                    .saturating_add(k + v + EXTRA_BYTES_RECORD);
+                Ok(false)
+            }
+        }
+    }
+
+    /// Reads `key`: the value's length (the value goes to `out`), or `None` when absent.
+    pub fn read_storage(
+        &mut self,
+        mem: &mut Mem<'_>,
+        key: Bytes,
+        out: Out,
+    ) -> HostResult<Option<u64>> {
+        self.gas.burn(ext::BASE)?;
+        let cost = (ext::STORAGE_READ_BASE, ext::STORAGE_READ_KEY_BYTE);
+        let key = self.storage_key(mem, cost, key)?;
+        match self.ext.storage_get(&key)? {
+            Some(value) => {
+                self.gas
+                    .pay_per(ext::STORAGE_READ_VALUE_BYTE, value.len() as u64)?;
+                self.deliver(mem, out, value).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Removes `key`: true if it existed (its old value goes to `out`).
+    pub fn remove_storage(&mut self, mem: &mut Mem<'_>, key: Bytes, out: Out) -> HostResult<bool> {
+        self.gas.burn(ext::BASE)?;
+        self.not_in_view("storage_remove")?;
+        let cost = (ext::STORAGE_REMOVE_BASE, ext::STORAGE_REMOVE_KEY_BYTE);
+        let key = self.storage_key(mem, cost, key)?;
+        match self.ext.storage_remove(&key)? {
+            Some(old) => {
+                self.gas
+                    .pay_per(ext::STORAGE_REMOVE_RET_VALUE_BYTE, old.len() as u64)?;
+                let freed = key.len() as u64 + old.len() as u64 + EXTRA_BYTES_RECORD;
+                self.storage_usage = self.storage_usage.saturating_sub(freed);
+                self.deliver(mem, out, old)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// True when `key` exists.
+    pub fn has_storage(&mut self, mem: &mut Mem<'_>, key: Bytes) -> HostResult<bool> {
+        self.gas.burn(ext::BASE)?;
+        let cost = (ext::STORAGE_HAS_KEY_BASE, ext::STORAGE_HAS_KEY_BYTE);
+        let key = self.storage_key(mem, cost, key)?;
+        self.ext.storage_has_key(&key)
     }
 
     /// `storage_write(key_len, key_ptr, value_len, value_ptr, register_id)`: 1 if the key
@@ -85,35 +168,12 @@ impl<E: External> VmLogic<E> {
         value_ptr: u64,
         register_id: u64,
     ) -> HostResult<u64> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("storage_write")?;
-        self.gas.burn(ext::STORAGE_WRITE_BASE)?;
-        let key = self.read_key(mem, key_len, key_ptr)?;
-        let value = self.mem_or_reg(mem, value_len, value_ptr)?;
-        if value.len() as u64 > MAX_VALUE_LEN {
-            return Err(HostError::ValueLengthExceeded(value.len() as u64));
-        }
-        self.gas
-            .pay_per(ext::STORAGE_WRITE_KEY_BYTE, key.len() as u64)?;
-        self.gas
-            .pay_per(ext::STORAGE_WRITE_VALUE_BYTE, value.len() as u64)?;
-        let evicted = self.ext.storage_set(&key, &value)?;
-        let (k, v) = (key.len() as u64, value.len() as u64);
-        match evicted {
-            Some(old) => {
-                self.gas
-                    .pay_per(ext::STORAGE_WRITE_EVICTED_BYTE, old.len() as u64)?;
-                self.storage_usage = (self.storage_usage + v).saturating_sub(old.len() as u64);
-                self.set_register(register_id, old)?;
-                Ok(1)
-            }
-            None => {
-                self.storage_usage = self
-                    .storage_usage
-                    .saturating_add(k + v + EXTRA_BYTES_RECORD);
-                Ok(0)
-            }
-        }
+        let (key, value) = (
+            Bytes::env(key_len, key_ptr),
+            Bytes::env(value_len, value_ptr),
+        );
+        let existed = self.write_storage(mem, key, value, Out::Register(register_id))?;
+        Ok(u64::from(existed))
     }
 
     /// `storage_read(key_len, key_ptr, register_id)`: 1 and the value in the register, or 0.
@@ -124,18 +184,9 @@ impl<E: External> VmLogic<E> {
         key_ptr: u64,
         register_id: u64,
     ) -> HostResult<u64> {
-        self.gas.burn(ext::BASE)?;
-        let cost = (ext::STORAGE_READ_BASE, ext::STORAGE_READ_KEY_BYTE);
-        let key = self.storage_key(mem, cost, key_len, key_ptr)?;
-        match self.ext.storage_get(&key)? {
-            Some(value) => {
-                self.gas
-                    .pay_per(ext::STORAGE_READ_VALUE_BYTE, value.len() as u64)?;
-                self.set_register(register_id, value)?;
-                Ok(1)
-            }
-            None => Ok(0),
-        }
+        let key = Bytes::env(key_len, key_ptr);
+        let found = self.read_storage(mem, key, Out::Register(register_id))?;
+        Ok(u64::from(found.is_some()))
     }
 
     /// `storage_remove(key_len, key_ptr, register_id)`: 1 and the old value in the register,
@@ -147,21 +198,9 @@ impl<E: External> VmLogic<E> {
         key_ptr: u64,
         register_id: u64,
     ) -> HostResult<u64> {
-        self.gas.burn(ext::BASE)?;
-        self.not_in_view("storage_remove")?;
-        let cost = (ext::STORAGE_REMOVE_BASE, ext::STORAGE_REMOVE_KEY_BYTE);
-        let key = self.storage_key(mem, cost, key_len, key_ptr)?;
-        match self.ext.storage_remove(&key)? {
-            Some(old) => {
-                self.gas
-                    .pay_per(ext::STORAGE_REMOVE_RET_VALUE_BYTE, old.len() as u64)?;
-                let freed = key.len() as u64 + old.len() as u64 + EXTRA_BYTES_RECORD;
-                self.storage_usage = self.storage_usage.saturating_sub(freed);
-                self.set_register(register_id, old)?;
-                Ok(1)
-            }
-            None => Ok(0),
-        }
+        let key = Bytes::env(key_len, key_ptr);
+        let existed = self.remove_storage(mem, key, Out::Register(register_id))?;
+        Ok(u64::from(existed))
     }
 
     /// `storage_has_key(key_len, key_ptr)`: 1 or 0.
@@ -171,10 +210,8 @@ impl<E: External> VmLogic<E> {
         key_len: u64,
         key_ptr: u64,
     ) -> HostResult<u64> {
-        self.gas.burn(ext::BASE)?;
-        let cost = (ext::STORAGE_HAS_KEY_BASE, ext::STORAGE_HAS_KEY_BYTE);
-        let key = self.storage_key(mem, cost, key_len, key_ptr)?;
-        Ok(u64::from(self.ext.storage_has_key(&key)?))
+        let found = self.has_storage(mem, Bytes::env(key_len, key_ptr))?;
+        Ok(u64::from(found))
     }
 
     /// `storage_iter_prefix`: deprecated in nearcore, always an error.

@@ -3,7 +3,7 @@
 use super::gas::{ext, fees};
 use super::*;
 
-fn ctx(view: bool) -> VmContext {
+pub(crate) fn ctx(view: bool) -> VmContext {
     VmContext {
         current_account_id: "alice.near".into(),
         signer_account_id: "bob.near".into(),
@@ -24,7 +24,7 @@ fn ctx(view: bool) -> VmContext {
     }
 }
 
-fn logic(view: bool) -> VmLogic<MemExternal> {
+pub(crate) fn logic(view: bool) -> VmLogic<MemExternal> {
     VmLogic::new(MemExternal::default(), ctx(view))
 }
 

@@ -1,0 +1,161 @@
+//! The direct-mode runner: the contract's wasm in wasmtime with the `env` host functions,
+//! the way nearcore runs it.
+
+use std::time::Duration;
+
+use lru::LruCache;
+use outlayer_fs::store::Store;
+use outlayer_fs::AccountId;
+use parking_lot::Mutex;
+use wasmtime::{ExternType, InstancePre, Linker, Module, Trap};
+
+use super::{CallError, CallRequest};
+use crate::engine::{CodeHash, Engine, EPOCH_TICK, MODULE_CACHE_ENTRIES};
+use crate::near::imports::{self, charge_fuel, refill_fuel};
+use crate::near::{HostError, HostState, VmLogic, VmOutcome};
+use crate::profile::Profile;
+use crate::state::TxnState;
+
+type Data = HostState<TxnState>;
+
+/// A contract ready to instantiate: its module, its code length (for the loading cost) and
+/// its imports resolved (or why they cannot be: reported when a call reaches instantiation).
+#[derive(Clone)]
+pub(super) struct Loaded {
+    module: Module,
+    /// The code's length in bytes.
+    pub(super) code_len: usize,
+    pre: Result<InstancePre<Data>, String>,
+}
+
+/// Runs NEAR contracts in direct mode.
+pub(super) struct Direct {
+    linker: Linker<Data>,
+    /// What a call needs of a contract, so a warm call neither reads nor links the code.
+    loaded: Mutex<LruCache<CodeHash, Loaded>>,
+}
+
+impl Direct {
+    pub(super) fn new(engine: &Engine) -> anyhow::Result<Self> {
+        let mut linker = Linker::new(engine.wasmtime(Profile::NearContract));
+        imports::link(&mut linker)?;
+        Ok(Direct {
+            linker,
+            loaded: Mutex::new(LruCache::new(MODULE_CACHE_ENTRIES)),
+        })
+    }
+
+    /// The contract with code `hash`, checked to export `method` as `() -> ()`; the code is
+    /// read only when no cache has the module.
+    pub(super) fn load(
+        &self,
+        engine: &Engine,
+        store: &Store,
+        account: &AccountId,
+        hash: &CodeHash,
+        method: &str,
+    ) -> Result<Loaded, CallError> {
+        let cached = self.loaded.lock().get(hash).cloned();
+        let loaded = match cached {
+            Some(l) => l,
+            None => {
+                let code = store
+                    .code(account)?
+                    .ok_or_else(|| CallError::CodeDoesNotExist(account.clone()))?;
+                let module = engine.load(Profile::NearContract, hash, &code)?;
+                let pre = self
+                    .linker
+                    .instantiate_pre(&module)
+                    .map_err(|e| format!("{e:#}"));
+                let loaded = Loaded {
+                    module,
+                    code_len: code.len(),
+                    pre,
+                };
+                self.loaded.lock().put(*hash, loaded.clone());
+                loaded
+            }
+        };
+        match loaded.module.get_export(method) {
+            Some(ExternType::Func(f)) if f.params().len() == 0 && f.results().len() == 0 => {
+                Ok(loaded)
+            }
+            Some(ExternType::Func(_)) => Err(CallError::MethodInvalidSignature(method.into())),
+            _ => Err(CallError::MethodNotFound(method.into())),
+        }
+    }
+
+    /// Instantiates and runs; returns how it ended and what the VM left.
+    pub(super) fn run(
+        &self,
+        engine: &Engine,
+        contract: &Loaded,
+        logic: VmLogic<TxnState>,
+        req: &CallRequest,
+    ) -> (Result<(), CallError>, VmOutcome<TxnState>) {
+        let pre = match &contract.pre {
+            Ok(p) => p,
+            Err(msg) => return (Err(CallError::Link(msg.clone())), logic.finish(false)),
+        };
+        // Memory (64 MiB, at most 128 MiB) and tables are bounded by the prepared module and
+        // the engine's pool: no per-call limiter.
+        let mut store = wasmtime::Store::new(
+            engine.wasmtime(Profile::NearContract),
+            HostState::new(logic),
+        );
+        refill_fuel(&mut store);
+        let ticks = req.timeout.as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64 + 1;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+        let result = (|| {
+            let instance = pre.instantiate(&mut store)?;
+            store.data_mut().memory = instance.get_memory(&mut store, "memory");
+            let f = instance.get_typed_func::<(), ()>(&mut store, &req.method)?;
+            f.call(&mut store, ())
+        })();
+        let result = match result {
+            Ok(()) => charge_fuel(&mut store).map_err(CallError::Host),
+            Err(e) => Err(classify(&e, &mut store, req.timeout)),
+        };
+        let vm = store.into_data().logic.finish(result.is_ok());
+        (result, vm)
+    }
+}
+
+/// Names a failure as nearcore does (host errors by variant, traps as `WasmTrap`), plus
+/// `Timeout` for the wall-clock limit.
+fn classify(
+    err: &wasmtime::Error,
+    store: &mut wasmtime::Store<Data>,
+    timeout: Duration,
+) -> CallError {
+    if let Some(h) = err.downcast_ref::<HostError>() {
+        return CallError::Host(h.clone());
+    }
+    let Some(trap) = err.downcast_ref::<Trap>() else {
+        return CallError::Trap {
+            kind: "GenericTrap",
+            detail: format!("{err:#}"),
+        };
+    };
+    // Gas for the instructions run up to the trap.
+    let _ = charge_fuel(store);
+    let kind = match trap {
+        Trap::OutOfFuel => return CallError::Host(store.data_mut().logic.gas_counter().exhaust()),
+        Trap::Interrupt => return CallError::Timeout(timeout),
+        Trap::UnreachableCodeReached => "Unreachable",
+        Trap::MemoryOutOfBounds | Trap::HeapMisaligned => "MemoryOutOfBounds",
+        Trap::TableOutOfBounds => "CallIndirectOOB",
+        Trap::IndirectCallToNull => "IndirectCallToNull",
+        Trap::BadSignature => "IncorrectCallIndirectSignature",
+        Trap::IntegerOverflow | Trap::IntegerDivisionByZero | Trap::BadConversionToInteger => {
+            "IllegalArithmetic"
+        }
+        Trap::StackOverflow => "StackOverflow",
+        _ => "GenericTrap",
+    };
+    CallError::Trap {
+        kind,
+        detail: trap.to_string(),
+    }
+}

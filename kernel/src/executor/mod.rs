@@ -1,0 +1,284 @@
+//! The executor: deploys contracts and runs calls in any mode. What every mode shares lives
+//! here: resolving the account and its code, the call's one transaction (begun before the
+//! contract runs, shared with everything the call touches, committed on success and dropped
+//! otherwise), the NEAR context and the outcome. Each mode's runner ([`direct`]) only runs
+//! the code.
+//!
+//! ```no_run
+//! # use std::{path::Path, sync::Arc};
+//! # use outlayer_kernel::{CallRequest, Executor};
+//! # fn main() -> anyhow::Result<()> {
+//! let store = Arc::new(outlayer_fs::store::Store::open(Path::new("/tmp/db"))?);
+//! let exec = Executor::new(store, Path::new("/tmp/cache"))?;
+//! let counter = outlayer_fs::AccountId::new("counter.near")?;
+//! exec.deploy(&counter, &std::fs::read("counter.wasm")?)?;
+//! let outcome = exec.call(&CallRequest::new(counter, "increment", b"{}".to_vec()));
+//! println!("{}", serde_json::to_string(&outcome)?);
+//! # Ok(()) }
+//! ```
+
+mod direct;
+mod error;
+
+pub use error::CallError;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use outlayer_fs::store::{SharedTxn, Store};
+use outlayer_fs::AccountId;
+use sha2::Digest;
+
+use crate::engine::Engine;
+use crate::mode::Mode;
+use crate::near::gas::ext;
+use crate::near::{Gas, VmContext, VmLogic, MAX_GAS};
+use crate::outcome::Outcome;
+use crate::prepare::CompileError;
+use crate::profile::Profile;
+use crate::state::TxnState;
+use direct::Direct;
+
+/// Default wall-clock limit of a call.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One call to run.
+#[derive(Debug, Clone)]
+pub struct CallRequest {
+    /// The contract's account.
+    pub account: AccountId,
+    /// The exported method.
+    pub method: String,
+    /// Arguments (usually JSON), what `input` returns.
+    pub args: Vec<u8>,
+    /// A view call: state changes, promises and signer access are prohibited.
+    pub view: bool,
+    /// The signer (default: the account).
+    pub signer: AccountId,
+    /// The predecessor (default: the account).
+    pub predecessor: AccountId,
+    /// Attached deposit, yoctoNEAR.
+    pub deposit: u128,
+    /// Prepaid gas (default and maximum 1 PGas).
+    pub gas: Gas,
+    /// Block height.
+    pub block_height: u64,
+    /// Block timestamp, ns.
+    pub block_timestamp_ns: u64,
+    /// The account's balance before the call (balances are not tracked by the store).
+    pub account_balance: u128,
+    /// Wall-clock limit.
+    pub timeout: Duration,
+    /// How the call runs.
+    pub mode: Mode,
+}
+
+impl CallRequest {
+    /// A change call with defaults: signer = predecessor = `account`, no deposit, 1 PGas,
+    /// block 1 at the current time, balance 0, 30 s timeout.
+    pub fn new(account: AccountId, method: &str, args: Vec<u8>) -> Self {
+        CallRequest {
+            signer: account.clone(),
+            predecessor: account.clone(),
+            account,
+            method: method.to_string(),
+            args,
+            view: false,
+            deposit: 0,
+            gas: MAX_GAS,
+            block_height: 1,
+            block_timestamp_ns: outlayer_fs::store::now_ns(),
+            account_balance: 0,
+            timeout: DEFAULT_TIMEOUT,
+            mode: Mode::Direct,
+        }
+    }
+
+    /// The same request as a view call.
+    pub fn into_view(mut self) -> Self {
+        self.view = true;
+        self
+    }
+}
+
+/// Why `deploy` refused code.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    /// The code is not an acceptable contract.
+    #[error("invalid contract: {0}")]
+    Compile(#[from] CompileError),
+    /// The store failed.
+    #[error("storage error: {0}")]
+    Storage(#[from] outlayer_fs::Error),
+}
+
+/// Why a call failed, with what it had logged and burnt by then.
+struct Failure {
+    error: CallError,
+    logs: Vec<String>,
+    gas_burnt: Gas,
+}
+
+impl<E: Into<CallError>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure {
+            error: e.into(),
+            logs: Vec::new(),
+            gas_burnt: 0,
+        }
+    }
+}
+
+/// Runs NEAR contracts over a `Store`. Cheap to share (`&self` everywhere); calls on
+/// different accounts run in parallel.
+pub struct Executor {
+    store: Arc<Store>,
+    engine: Engine,
+    direct: Direct,
+}
+
+impl Executor {
+    /// An executor over `store`, caching compiled contracts under `cache_dir`.
+    pub fn new(store: Arc<Store>, cache_dir: &Path) -> anyhow::Result<Self> {
+        let engine = Engine::new(cache_dir)?;
+        let direct = Direct::new(&engine)?;
+        Ok(Executor {
+            store,
+            engine,
+            direct,
+        })
+    }
+
+    /// The engine (module cache statistics).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Deploys `code` to `account` (created if needed). The code is validated and compiled
+    /// now (and cached on disk), so the first call does not compile.
+    pub fn deploy(&self, account: &AccountId, code: &[u8]) -> Result<(), DeployError> {
+        self.engine
+            .load(Profile::NearContract, &Engine::hash(code), code)?;
+        let mut txn = self.store.begin(account)?;
+        if txn.account_meta().is_none() {
+            txn.create_account()?;
+        }
+        txn.set_code(code.to_vec())?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Runs one call. Never panics on bad input: every failure is an `Outcome` with an error.
+    pub fn call(&self, req: &CallRequest) -> Outcome {
+        self.try_call(req)
+            .unwrap_or_else(|f| Outcome::failure(req.mode, &f.error, f.logs, f.gas_burnt))
+    }
+
+    fn try_call(&self, req: &CallRequest) -> Result<Outcome, Failure> {
+        if req.method.is_empty() {
+            return Err(CallError::MethodEmptyName.into());
+        }
+        let txn = self.store.begin_shared(&req.account)?;
+        if txn.account_meta().is_none() {
+            return Err(CallError::AccountDoesNotExist(req.account.clone()).into());
+        }
+        // The code hash is read without the code: the code itself is read only when the
+        // module is in no cache.
+        let hash = self
+            .store
+            .code_hash(&req.account)?
+            .ok_or_else(|| CallError::CodeDoesNotExist(req.account.clone()))?;
+        let storage_usage = txn.storage_usage()?;
+        let txn = SharedTxn::new(txn);
+        let (result, vm) = match req.mode {
+            Mode::Direct => {
+                let contract = self.direct.load(
+                    &self.engine,
+                    &self.store,
+                    &req.account,
+                    &hash,
+                    &req.method,
+                )?;
+                let logic = self.start(req, &txn, storage_usage, contract.code_len)?;
+                self.direct.run(&self.engine, &contract, logic, req)
+            }
+        };
+        let failed = |error| Failure {
+            error,
+            logs: vm.logs.clone(),
+            gas_burnt: vm.gas_burnt,
+        };
+        result.map_err(failed)?;
+        // A view changes nothing (its writes were refused); a failed call's transaction is
+        // dropped with `txn` above.
+        if let Some(t) = txn.take().filter(|_| !req.view) {
+            t.commit()
+                .map_err(|e| failed(CallError::Storage(e.to_string())))?;
+        }
+        Ok(Outcome::success(
+            req.mode,
+            vm.return_data,
+            vm.logs,
+            vm.gas_burnt,
+            vm.gas_used,
+            vm.receipts,
+        ))
+    }
+
+    /// The NEAR execution of `req` over the call's transaction, with the contract's loading
+    /// charged as nearcore charges it (base plus per byte of code).
+    fn start(
+        &self,
+        req: &CallRequest,
+        txn: &SharedTxn,
+        storage_usage: u64,
+        code_len: usize,
+    ) -> Result<VmLogic<TxnState>, Failure> {
+        let state = TxnState::new(txn.clone());
+        let mut logic = VmLogic::new(state, self.context(req, storage_usage));
+        let loading = ext::CONTRACT_LOADING_BASE
+            .saturating_add(ext::CONTRACT_LOADING_BYTES.saturating_mul(code_len as u64));
+        match logic.gas_counter().burn(loading) {
+            Ok(()) => Ok(logic),
+            Err(e) => Err(Failure {
+                error: e.into(),
+                logs: Vec::new(),
+                gas_burnt: logic.gas_counter().burnt(),
+            }),
+        }
+    }
+
+    fn context(&self, req: &CallRequest, storage_usage: u64) -> VmContext {
+        let mut seed = sha2::Sha256::new();
+        seed.update(req.account.as_str());
+        seed.update(req.block_height.to_le_bytes());
+        seed.update(req.block_timestamp_ns.to_le_bytes());
+        seed.update(req.method.as_bytes());
+        seed.update(&req.args);
+        VmContext {
+            current_account_id: req.account.as_str().to_string(),
+            signer_account_id: req.signer.as_str().to_string(),
+            // borsh `PublicKey::ED25519` of zeros: there are no access keys here.
+            signer_account_pk: vec![0; 33],
+            predecessor_account_id: req.predecessor.as_str().to_string(),
+            input: req.args.clone(),
+            block_height: req.block_height,
+            block_timestamp: req.block_timestamp_ns,
+            epoch_height: 1,
+            account_balance: req.account_balance,
+            account_locked_balance: 0,
+            storage_usage,
+            attached_deposit: if req.view { 0 } else { req.deposit },
+            prepaid_gas: req.gas.min(MAX_GAS),
+            random_seed: seed.finalize().to_vec(),
+            view: req.view,
+            chain_id: "outlayer".to_string(),
+        }
+    }
+}

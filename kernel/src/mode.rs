@@ -1,0 +1,41 @@
+//! Execution modes: the ways a call can run over the same state and the same NEAR logic.
+
+use serde::Serialize;
+
+/// How a call runs. Each mode has its runner in [`crate::executor`]; the outcome names the
+/// mode it ran in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The contract's wasm runs in wasmtime with the NEAR host ABI (`env.*`), the way
+    /// nearcore runs it. (Linux mode, the contract as a guest-kernel task, is added by the
+    /// guest kernel as a second variant and runner.)
+    #[default]
+    Direct,
+}
+
+impl Mode {
+    /// The mode's name, as in outcomes and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Direct => "direct",
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "direct" => Ok(Mode::Direct),
+            other => Err(format!("unknown execution mode {other:?} (known: direct)")),
+        }
+    }
+}
