@@ -108,6 +108,28 @@ fn mount(data: &Path, mnt: &Path) -> Child {
     child
 }
 
+/// Spawns `outlayerd serve` on the 9P socket `sock` and waits for both of its sockets.
+fn serve(data: &Path, sock: &Path) -> Child {
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .arg("serve")
+        .arg("--9p-socket")
+        .arg(sock)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !(sock.exists() && data.join("control.sock").exists()) {
+        assert!(child.try_wait().unwrap().is_none(), "serve exited early");
+        assert!(start.elapsed() < Duration::from_secs(20), "serve timed out");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
 fn stop(mut child: Child) {
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
@@ -124,6 +146,7 @@ fn help_works_for_every_subcommand() {
         &["--help"][..],
         &["mount", "--help"],
         &["umount", "--help"],
+        &["serve", "--help"],
         &["state", "--help"],
         &["state", "ls", "--help"],
         &["state", "get", "--help"],
@@ -377,4 +400,17 @@ fn state_commands_same_through_daemon_as_embedded() {
     // After the daemon is gone, the embedded path sees the same state.
     let o = run_in(&daemon_dir, &["state", "get", "alice.near", "count"]);
     assert_eq!(o.stdout, b"5");
+
+    // `serve` (9P, no mount) starts the same daemon and answers the same way.
+    let served_dir = s.0.join("served");
+    let sock = s.0.join("9p.sock");
+    let daemon = serve(&served_dir, &sock);
+    assert_eq!(
+        state_script(&served_dir),
+        embedded,
+        "serve and embedded differ"
+    );
+    stop(daemon);
+    assert!(!sock.exists(), "9P socket left behind");
+    assert!(!served_dir.join("control.sock").exists());
 }

@@ -31,9 +31,11 @@ impl Context {
 
     /// The executor, started on first use.
     pub fn executor(&self) -> Result<&Executor, ApiError> {
-        let cache = self.store.path().join("wasm-cache");
         self.executor
-            .get_or_init(|| Executor::new(self.store.clone(), &cache).map_err(|e| format!("{e:#}")))
+            .get_or_init(|| {
+                let cache = self.store.path().join("wasm-cache");
+                Executor::new(self.store.clone(), &cache).map_err(|e| format!("{e:#}"))
+            })
             .as_ref()
             .map_err(|e| ApiError::failed(format!("cannot start the wasm engine: {e}")))
     }

@@ -16,7 +16,7 @@ impl Handler for CallSpec {
     type Output = serde_json::Value;
 
     fn handle(self, ctx: &Context, _items: &mut ItemSink<'_>) -> Result<Self::Output, ApiError> {
-        let req = self.to_call_request()?;
+        let req = self.into_call_request()?;
         if ctx.store().account(&req.account)?.is_none() {
             return Err(ApiError::failed(format!(
                 "account {} does not exist (deploy a contract first)",
@@ -32,13 +32,15 @@ impl Handler for CallSpec {
 impl CallSpec {
     /// The kernel's request, every field checked; the messages name the CLI's options
     /// because that is where most specs come from.
-    fn to_call_request(&self) -> Result<CallRequest, ApiError> {
+    fn into_call_request(self) -> Result<CallRequest, ApiError> {
         let account = parse_account(&self.account, "account")?;
-        let by_default = |id: &Option<String>| id.clone().unwrap_or_else(|| self.account.clone());
-        let mut req = CallRequest::new(account, &self.method, self.args.clone());
+        let or_account = |id: Option<String>| id.unwrap_or_else(|| self.account.clone());
+        let signer = parse_account(&or_account(self.signer), "--signer")?;
+        let predecessor = parse_account(&or_account(self.predecessor), "--predecessor")?;
+        let mut req = CallRequest::new(account, &self.method, self.args);
         req.view = self.view;
-        req.signer = parse_account(&by_default(&self.signer), "--signer")?;
-        req.predecessor = parse_account(&by_default(&self.predecessor), "--predecessor")?;
+        req.signer = signer;
+        req.predecessor = predecessor;
         req.deposit = self.deposit;
         req.account_balance = self.balance;
         if let Some(gas) = self.gas {
