@@ -13,7 +13,7 @@ pub enum ErrorKind {
     BadRequest,
     /// No such account or key.
     NotFound,
-    /// The daemon could not be reached or broke off.
+    /// The daemon could not be reached, broke off, or answered in a form this CLI cannot read.
     DaemonUnreachable,
     /// A call ran and failed; its outcome says how.
     ExecutionFailed,
