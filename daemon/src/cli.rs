@@ -53,7 +53,7 @@ pub enum Command {
 }
 
 /// `outlayerd call`.
-#[derive(Debug, Args, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Args, Clone)]
 pub struct CallArgs {
     /// The contract's account
     pub account: String,
@@ -64,7 +64,6 @@ pub struct CallArgs {
     pub args: Option<String>,
     /// Read the arguments (any bytes) from this file
     #[arg(long, value_name = "FILE")]
-    #[serde(skip)]
     pub args_file: Option<PathBuf>,
     /// A view call: no state changes, no promises, no signer
     #[arg(long)]
@@ -77,7 +76,6 @@ pub struct CallArgs {
     pub predecessor: Option<String>,
     /// Attached deposit in yoctoNEAR
     #[arg(long, value_name = "YOCTO", default_value_t = 0)]
-    #[serde(with = "u128_text")]
     pub deposit: u128,
     /// Prepaid gas [default and maximum: 1 PGas = 10^15]
     #[arg(long, value_name = "GAS")]
@@ -97,7 +95,7 @@ pub struct CallArgs {
 }
 
 /// How a contract runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Mode {
     /// In wasmtime with the NEAR host ABI
     Direct,
@@ -212,20 +210,4 @@ pub enum Format {
     Base64,
     /// Pretty-printed JSON (fails if the value is not JSON)
     Json,
-}
-
-/// u128 as decimal text: the control socket's internally tagged JSON cannot carry a u128
-/// number.
-mod u128_text {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&v.to_string())
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
-    }
 }

@@ -82,30 +82,45 @@ fn is_mount_point(p: &Path) -> bool {
     }
 }
 
-/// Spawns `outlayerd mount` and waits for the mount.
-fn mount(data: &Path, mnt: &Path) -> Child {
-    std::fs::create_dir_all(mnt).unwrap();
+/// Spawns `outlayerd --data-dir DATA ARGS…` and waits until `ready` holds.
+fn spawn_daemon(data: &Path, args: &[&Path], ready: impl Fn() -> bool) -> Child {
     let mut child = Command::new(BIN)
         .arg("--data-dir")
         .arg(data)
-        .arg("mount")
-        .arg(mnt)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let start = Instant::now();
-    while !is_mount_point(mnt) {
+    while !ready() {
         if let Some(s) = child.try_wait().unwrap() {
             let mut err = String::new();
             std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-            panic!("mount exited early ({s}): {err}");
+            panic!("{args:?} exited early ({s}): {err}");
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "mount timed out");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{args:?} timed out"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child
+}
+
+/// Spawns `outlayerd mount` and waits for the mount.
+fn mount(data: &Path, mnt: &Path) -> Child {
+    std::fs::create_dir_all(mnt).unwrap();
+    spawn_daemon(data, &[Path::new("mount"), mnt], || is_mount_point(mnt))
+}
+
+/// Spawns `outlayerd serve` on the 9P socket `sock` and waits for both of its sockets.
+fn serve(data: &Path, sock: &Path) -> Child {
+    let args = [Path::new("serve"), Path::new("--9p-socket"), sock];
+    spawn_daemon(data, &args, || {
+        sock.exists() && data.join("control.sock").exists()
+    })
 }
 
 fn stop(mut child: Child) {
@@ -124,6 +139,7 @@ fn help_works_for_every_subcommand() {
         &["--help"][..],
         &["mount", "--help"],
         &["umount", "--help"],
+        &["serve", "--help"],
         &["state", "--help"],
         &["state", "ls", "--help"],
         &["state", "get", "--help"],
@@ -377,4 +393,17 @@ fn state_commands_same_through_daemon_as_embedded() {
     // After the daemon is gone, the embedded path sees the same state.
     let o = run_in(&daemon_dir, &["state", "get", "alice.near", "count"]);
     assert_eq!(o.stdout, b"5");
+
+    // `serve` (9P, no mount) starts the same daemon and answers the same way.
+    let served_dir = s.0.join("served");
+    let sock = s.0.join("9p.sock");
+    let daemon = serve(&served_dir, &sock);
+    assert_eq!(
+        state_script(&served_dir),
+        embedded,
+        "serve and embedded differ"
+    );
+    stop(daemon);
+    assert!(!sock.exists(), "9P socket left behind");
+    assert!(!served_dir.join("control.sock").exists());
 }

@@ -4,7 +4,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 
-use super::protocol::{ErrorReply, Reply, Request};
+use serde::Serialize;
+
+use super::protocol::Reply;
+use crate::api::{ApiError, ErrorKind};
 
 /// A connection to a running daemon.
 pub struct ControlClient {
@@ -19,16 +22,15 @@ impl ControlClient {
             .map(|stream| ControlClient { stream })
     }
 
-    /// Sends `req`, hands each streamed item to `on_item`, and returns the final result.
-    pub fn call(
+    /// Sends `req` (an `api::Request`), hands each streamed item to `on_item`, and returns
+    /// the final result as the daemon encoded it.
+    pub fn call<R: Serialize + ?Sized>(
         &mut self,
-        req: &Request,
+        req: &R,
         on_item: &mut dyn FnMut(serde_json::Value),
-    ) -> Result<serde_json::Value, ErrorReply> {
-        let io_err = |e: std::io::Error| ErrorReply {
-            kind: "daemon_unreachable".into(),
-            message: format!("control socket: {e}"),
-            exit_code: 1,
+    ) -> Result<serde_json::Value, ApiError> {
+        let io_err = |e: std::io::Error| {
+            ApiError::new(ErrorKind::DaemonUnreachable, format!("control socket: {e}"))
         };
         let mut line = serde_json::to_vec(req).map_err(|e| io_err(e.into()))?;
         line.push(b'\n');

@@ -1,18 +1,32 @@
-//! Control-socket messages, shared by the daemon and the CLI.
+//! Control-socket framing, shared by the daemon and the CLI.
 //!
-//! Framing: one JSON object per line. The client sends one request; the daemon answers with
-//! zero or more `{"item": ...}` lines (streamed listings) and then exactly one final line,
-//! `{"ok": ...}` or `{"error": {"kind", "message", "exit_code"}}`.
+//! One JSON object per line. The client sends one [`crate::api::Request`]; the daemon answers
+//! with zero or more `{"item": ...}` lines (streamed listings) and then exactly one final
+//! line, `{"ok": <the handler's result>}` or `{"error": {"kind", "message", "exit_code"}}`.
 
 use serde::{Deserialize, Serialize};
 
-/// A request to the daemon. Binary keys and values travel as base64.
+use crate::api::ApiError;
+
+/// One line of a reply.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reply {
+    /// A streamed item.
+    Item(serde_json::Value),
+    /// Success, with the handler's result.
+    Ok(serde_json::Value),
+    /// Failure.
+    Error(ApiError),
+}
+
+/// The state requests with binary fields already as base64 text. It serializes exactly as
+/// the matching [`crate::api::Request`], for clients that build requests as JSON text
+/// (the tests crate's in-process `control_get`); new code sends `api::Request`.
+#[derive(Debug, Clone, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
-    /// Is anyone there.
-    Ping,
-    /// List an account's keys (file names, one item each).
+    /// List an account's keys.
     StateLs {
         /// Account id.
         account: String,
@@ -40,41 +54,4 @@ pub enum Request {
         /// Key, base64.
         key: String,
     },
-    /// Deploy contract code.
-    Deploy {
-        /// Account id.
-        account: String,
-        /// The wasm, base64.
-        code: String,
-    },
-    /// Run a call; the reply is the outcome JSON.
-    Call {
-        /// The call, as given on the command line.
-        call: crate::cli::CallArgs,
-        /// Arguments, base64.
-        args: String,
-    },
-}
-
-/// One line of a reply.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reply {
-    /// A streamed item.
-    Item(serde_json::Value),
-    /// Success, with a result.
-    Ok(serde_json::Value),
-    /// Failure.
-    Error(ErrorReply),
-}
-
-/// A failure as the CLI reports it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ErrorReply {
-    /// Short machine-readable kind (`not_found`, `invalid_input`, ...).
-    pub kind: String,
-    /// One line for humans.
-    pub message: String,
-    /// Exit status the CLI should use: 1 runtime failure, 2 bad input.
-    pub exit_code: u8,
 }

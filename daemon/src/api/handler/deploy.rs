@@ -1,0 +1,20 @@
+//! `deploy`: compiles and installs contract code.
+
+use outlayer_kernel::DeployError;
+
+use super::parse_account;
+use crate::api::{ApiError, Context, Deploy, Handler, ItemSink};
+
+impl Handler for Deploy {
+    type Output = ();
+
+    fn handle(self, ctx: &Context, _items: &mut ItemSink<'_>) -> Result<(), ApiError> {
+        let account = parse_account(&self.account, "account")?;
+        match ctx.executor()?.deploy(&account, &self.code) {
+            Ok(()) => Ok(()),
+            // Code that does not compile is the caller's mistake; a storage error is not.
+            Err(e @ DeployError::Compile(_)) => Err(ApiError::invalid(e.to_string())),
+            Err(e) => Err(ApiError::failed(e.to_string())),
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Requests and their payloads. One struct per request kind; [`Request`] tags them with
+//! `op` so a request is one flat JSON object (`{"op":"state_get","account":…,"key":…}`).
+
+use serde::{Deserialize, Serialize};
+
+use super::serde_text::{base64, u128_text};
+
+/// Declares [`Request`] with one variant per payload, and `From<payload>` for each.
+macro_rules! requests {
+    ($($(#[$doc:meta])* $variant:ident($payload:ident),)*) => {
+        /// Any request, as it travels between front ends and handlers.
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[serde(tag = "op", rename_all = "snake_case")]
+        pub enum Request {
+            $($(#[$doc])* $variant($payload),)*
+        }
+
+        $(impl From<$payload> for Request {
+            fn from(r: $payload) -> Self {
+                Request::$variant(r)
+            }
+        })*
+    };
+}
+
+requests! {
+    /// Is anyone there.
+    Ping(Ping),
+    /// List an account's keys.
+    StateLs(StateLs),
+    /// Read one value.
+    StateGet(StateGet),
+    /// Write one value.
+    StatePut(StatePut),
+    /// Remove one key.
+    StateRm(StateRm),
+    /// Deploy contract code.
+    Deploy(Deploy),
+    /// Run a contract method.
+    Call(CallSpec),
+}
+
+/// `ping`: answered with `"pong"`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Ping {}
+
+/// `state_ls`: streams the names of an account's keys (flat: every `/` shows as `%2F`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StateLs {
+    /// NEAR account id.
+    pub account: String,
+}
+
+/// `state_get`: the value of one key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StateGet {
+    /// NEAR account id.
+    pub account: String,
+    /// The key.
+    #[serde(with = "base64")]
+    pub key: Vec<u8>,
+}
+
+/// `state_put`: writes one value, creating the account if needed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatePut {
+    /// NEAR account id.
+    pub account: String,
+    /// The key.
+    #[serde(with = "base64")]
+    pub key: Vec<u8>,
+    /// The value.
+    #[serde(with = "base64")]
+    pub value: Vec<u8>,
+}
+
+/// `state_rm`: removes one key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StateRm {
+    /// NEAR account id.
+    pub account: String,
+    /// The key.
+    #[serde(with = "base64")]
+    pub key: Vec<u8>,
+}
+
+/// `deploy`: installs contract code on an account, creating the account if needed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deploy {
+    /// NEAR account id.
+    pub account: String,
+    /// The wasm module.
+    #[serde(with = "base64")]
+    pub code: Vec<u8>,
+}
+
+/// `call`: runs one method of a deployed contract. Optional fields default as NEAR would
+/// for a call the account makes to itself.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CallSpec {
+    /// The contract's account.
+    pub account: String,
+    /// The exported method.
+    pub method: String,
+    /// Arguments (usually JSON), passed as they are.
+    #[serde(with = "base64", default)]
+    pub args: Vec<u8>,
+    /// A view call: no state changes, no promises, no signer.
+    #[serde(default)]
+    pub view: bool,
+    /// Signer account [default: the contract's account].
+    #[serde(default)]
+    pub signer: Option<String>,
+    /// Predecessor account [default: the contract's account].
+    #[serde(default)]
+    pub predecessor: Option<String>,
+    /// Attached deposit, yoctoNEAR.
+    #[serde(with = "u128_text", default)]
+    pub deposit: u128,
+    /// Prepaid gas [default and maximum: 1 PGas].
+    #[serde(default)]
+    pub gas: Option<u64>,
+    /// Block height seen by the contract.
+    #[serde(default = "default_block_height")]
+    pub block_height: u64,
+    /// Block timestamp in ns [default: when the call runs].
+    #[serde(default)]
+    pub block_timestamp: Option<u64>,
+    /// The account's balance before the call, yoctoNEAR (the store tracks none).
+    #[serde(with = "u128_text", default)]
+    pub balance: u128,
+    /// Wall-clock limit in seconds.
+    #[serde(default = "default_timeout")]
+    pub timeout: f64,
+}
+
+fn default_block_height() -> u64 {
+    1
+}
+
+fn default_timeout() -> f64 {
+    outlayer_kernel::DEFAULT_TIMEOUT.as_secs_f64()
+}
+
+impl CallSpec {
+    /// A change call of `method` on `account` with every option at its default.
+    pub fn new(account: impl Into<String>, method: impl Into<String>, args: Vec<u8>) -> Self {
+        CallSpec {
+            account: account.into(),
+            method: method.into(),
+            args,
+            view: false,
+            signer: None,
+            predecessor: None,
+            deposit: 0,
+            gas: None,
+            block_height: default_block_height(),
+            block_timestamp: None,
+            balance: 0,
+            timeout: default_timeout(),
+        }
+    }
+}
+
+/// A binary result (a stored value), base64 on the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bytes(#[serde(with = "base64")] pub Vec<u8>);
