@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use outlayer_kernel::Mode;
 
 /// outlayerd: NEAR contract state in RocksDB, shown as files.
 #[derive(Debug, Parser)]
@@ -90,15 +91,8 @@ pub struct CallArgs {
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
     /// Execution mode (only `direct` exists so far)
-    #[arg(long, value_enum, default_value_t = Mode::Direct)]
+    #[arg(long, default_value_t = Mode::Direct)]
     pub mode: Mode,
-}
-
-/// How a contract runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Mode {
-    /// In wasmtime with the NEAR host ABI
-    Direct,
 }
 
 /// `outlayerd mount`.

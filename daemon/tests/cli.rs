@@ -3,13 +3,19 @@
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_outlayerd");
+
+// The workspace's one copy of the daemon-process fixtures, included rather than taken from
+// `outlayer-tests`, which depends on this crate (why: tests/src/lib.rs).
+#[path = "../../tests/src/daemon.rs"]
+#[allow(unreachable_pub)] // its items are `pub` for outlayer-tests, which exports them
+mod daemon;
+use daemon::is_mount_point;
 
 /// A private scratch directory, removed (after unmounting anything in it) on drop.
 struct Scratch(PathBuf);
@@ -36,7 +42,7 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let mnt = self.0.join("mnt");
         if is_mount_point(&mnt) {
-            let _ = Command::new("fusermount3").arg("-uz").arg(&mnt).status();
+            daemon::force_unmount(&mnt);
         }
         let _ = std::fs::remove_dir_all(&self.0);
     }
@@ -74,62 +80,34 @@ fn assert_usage_error(o: &Output) {
     assert!(o.stdout.is_empty(), "no output expected on error");
 }
 
-fn is_mount_point(p: &Path) -> bool {
-    match (std::fs::metadata(p), std::fs::metadata(p.join(".."))) {
-        (Ok(a), Ok(b)) => a.dev() != b.dev(),
-        (Err(e), _) => e.raw_os_error() == Some(libc::ENOTCONN),
-        _ => false,
-    }
-}
-
-/// Spawns `outlayerd --data-dir DATA ARGS…` and waits until `ready` holds.
-fn spawn_daemon(data: &Path, args: &[&Path], ready: impl Fn() -> bool) -> Child {
-    let mut child = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while !ready() {
-        if let Some(s) = child.try_wait().unwrap() {
-            let mut err = String::new();
-            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-            panic!("{args:?} exited early ({s}): {err}");
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{args:?} timed out"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
+/// Spawns `outlayerd --data-dir DATA ARGS…`, its stderr in `log`, and waits until `ready`
+/// holds.
+fn spawn_daemon(data: &Path, args: &[&Path], log: &Path, ready: impl Fn() -> bool) -> Child {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--data-dir").arg(data).args(args);
+    daemon::start(&mut cmd, log, ready)
 }
 
 /// Spawns `outlayerd mount` and waits for the mount.
 fn mount(data: &Path, mnt: &Path) -> Child {
     std::fs::create_dir_all(mnt).unwrap();
-    spawn_daemon(data, &[Path::new("mount"), mnt], || is_mount_point(mnt))
+    let log = mnt.with_extension("log");
+    spawn_daemon(data, &[Path::new("mount"), mnt], &log, || {
+        is_mount_point(mnt)
+    })
 }
 
 /// Spawns `outlayerd serve` on the 9P socket `sock` and waits for both of its sockets.
 fn serve(data: &Path, sock: &Path) -> Child {
     let args = [Path::new("serve"), Path::new("--9p-socket"), sock];
-    spawn_daemon(data, &args, || {
+    spawn_daemon(data, &args, &sock.with_extension("log"), || {
         sock.exists() && data.join("control.sock").exists()
     })
 }
 
 fn stop(mut child: Child) {
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
-    let status = child.wait().unwrap();
+    let status = daemon::terminate(&mut child, daemon::STOP_TIMEOUT)
+        .expect("daemon did not exit after SIGTERM");
     assert!(status.success(), "daemon exit status {status}");
 }
 

@@ -1,10 +1,10 @@
 //! Execution modes: the ways a call can run over the same state and the same NEAR logic.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How a call runs. Each mode has its runner in [`crate::executor`]; the outcome names the
 /// mode it ran in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// The contract's wasm runs in wasmtime with the NEAR host ABI (`env.*`), the way

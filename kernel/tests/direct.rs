@@ -1,9 +1,7 @@
 //! End-to-end tests of direct mode: real near-sdk contracts (guest/contracts, built by
 //! guest/build-contracts.sh on first use), real wasmtime, real RocksDB.
 
-use std::path::PathBuf;
-use std::process::Command;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -13,30 +11,15 @@ use outlayer_kernel::near::TGAS;
 use outlayer_kernel::{CallRequest, CompileError, DeployError, Executor, Outcome};
 use serde_json::{json, Value};
 
-/// Directory of the built contracts. The first test to ask runs guest/build-contracts.sh
-/// (a no-op of about a second when they are up to date), so tests never run stale builds.
-fn contracts_dir() -> PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let script = root.join("guest/build-contracts.sh");
-        let status = Command::new(&script)
-            .status()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-        assert!(
-            status.success(),
-            "{} failed: the contracts must build",
-            script.display()
-        );
-        root.join("guest/contracts/out")
-    })
-    .clone()
-}
+// The workspace's one contract fixture, included rather than taken from `outlayer-tests`,
+// which depends on this crate through `outlayerd` (why: tests/src/lib.rs).
+#[path = "../../tests/src/contracts.rs"]
+#[allow(unreachable_pub)] // its items are `pub` for outlayer-tests, which exports them
+mod contracts;
 
 fn wasm(name: &str) -> Vec<u8> {
-    let p = contracts_dir().join(format!("{name}.wasm"));
-    std::fs::read(&p)
-        .unwrap_or_else(|e| panic!("{}: {e} (run guest/build-contracts.sh)", p.display()))
+    let p = contracts::contract_path(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 struct Env {

@@ -5,11 +5,10 @@
 //! targets interleaved, several rounds, and the table reports medians.
 //!
 //! Run: `cargo bench -p outlayer-tests --bench fuse_bench` (as root, or with fusermount3;
-//! needs bindfs). `BENCH_FILES` (default 10000) and `BENCH_ROUNDS` (default 5) scale it.
+//! needs bindfs: scripts/setup.sh). `BENCH_FILES` (default 10000) and `BENCH_ROUNDS` (default 5) scale it.
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -64,7 +63,7 @@ fn main() -> anyhow::Result<()> {
         .arg(&bind_mnt)
         .status();
     if !status.is_ok_and(|s| s.success()) {
-        anyhow::bail!("bindfs failed to mount (apt-get install bindfs)");
+        anyhow::bail!("bindfs failed to mount (scripts/setup.sh installs bindfs)");
     }
     let _unmount_bindfs = Unmount(bind_mnt.clone());
     wait_mounted(&bind_mnt)?;
@@ -220,8 +219,7 @@ fn is_tmpfs(p: &Path) -> bool {
 
 fn wait_mounted(p: &Path) -> anyhow::Result<()> {
     for _ in 0..200 {
-        let (a, b) = (fs::metadata(p)?, fs::metadata(p.join(".."))?);
-        if a.dev() != b.dev() {
+        if outlayer_tests::is_mount_point(p) {
             return Ok(());
         }
         std::thread::sleep(std::time::Duration::from_millis(20));

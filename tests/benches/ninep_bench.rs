@@ -13,8 +13,8 @@
 //! - read: `Twalk`, `Tlopen`, `Tread`, `Tclunk`;
 //! - unlink: `Tunlinkat` (diod lacks it: walk + `Tremove` there, as the Linux client does).
 //!
-//! Run: `cargo bench -p outlayer-tests --bench ninep_bench` (needs `diod`, e.g.
-//! `apt-get install diod`). `BENCH_FILES` (default 10000) and `BENCH_ROUNDS` (default 5)
+//! Run: `cargo bench -p outlayer-tests --bench ninep_bench` (needs `diod`, which
+//! `scripts/setup.sh` installs). `BENCH_FILES` (default 10000) and `BENCH_ROUNDS` (default 5)
 //! scale it.
 
 use std::path::Path;
@@ -229,7 +229,7 @@ impl Diod {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .context("starting diod (apt-get install diod)")?;
+            .context("starting diod (scripts/setup.sh installs it)")?;
         let d = Diod(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while !sock.exists() {

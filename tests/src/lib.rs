@@ -1,5 +1,13 @@
 //! Test fixtures: a real `outlayerd` daemon on a real FUSE mount, and the CLI beside it.
 //!
+//! The fixtures other crates' tests need too live in [`daemon`] (start and stop a daemon
+//! process, mount points) and [`contracts`] (the test contracts). `outlayerd` and
+//! `outlayer-kernel` include those two files with `#[path]` instead of depending on this
+//! crate. Cargo would accept that dev-dependency cycle (integration tests even share one
+//! copy of the crate), but `cargo test -p outlayer-kernel` would then build the daemon,
+//! FUSE and tokio, and unit tests would link a second, `cfg(test)` copy of their own crate,
+//! all for a few std-only helpers.
+//!
 //! Every [`TestDaemon`] gets its own temporary data directory and mountpoint, so tests run
 //! in parallel threads. Dropping one always leaves no mount behind (SIGTERM, then a lazy
 //! `fusermount3 -u -z` if the daemon did not unmount), so a failed test cannot poison the
@@ -8,16 +16,16 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::ffi::OsStr;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
+pub mod contracts;
+pub mod daemon;
 
-/// How long a mount may take to appear, or a daemon to exit after SIGTERM.
-const TIMEOUT: Duration = Duration::from_secs(20);
+pub use contracts::{contract_path, contracts_dir};
+use daemon::STOP_TIMEOUT;
+pub use daemon::{force_unmount, is_mount_point, wait_timeout};
 
 /// The `outlayerd` binary: `$OUTLAYERD_BIN`, else next to the test executable's `deps/`.
 pub fn outlayerd_bin() -> PathBuf {
@@ -86,41 +94,20 @@ pub fn cli_ok<S: AsRef<OsStr>>(data_dir: &Path, args: &[S]) -> Vec<u8> {
 /// descriptor is closed at exec, and each close of a FUSE file is a FLUSH, which commits
 /// that file's buffered writes. Tests of "not visible before close" must not fork.
 pub fn control_get(data_dir: &Path, account: &str, key: &[u8]) -> Option<Vec<u8>> {
-    use base64::Engine as _;
-    use outlayerd::control::{client::ControlClient, protocol::Request};
-    let b64 = base64::engine::general_purpose::STANDARD;
+    use outlayerd::api::{Bytes, ErrorKind, Request, StateGet};
+    use outlayerd::control::client::ControlClient;
     let sock = data_dir.join("control.sock");
     let mut c =
         ControlClient::connect(&sock).unwrap_or_else(|| panic!("no daemon on {}", sock.display()));
-    let req = Request::StateGet {
+    let req = Request::StateGet(StateGet {
         account: account.into(),
-        key: b64.encode(key),
-    };
+        key: key.to_vec(),
+    });
     match c.call(&req, &mut |_| {}) {
-        Ok(v) => Some(b64.decode(v.as_str().expect("base64 string")).unwrap()),
-        Err(e) if e.kind == "not_found" => None,
+        Ok(v) => Some(serde_json::from_value::<Bytes>(v).unwrap().0),
+        Err(e) if e.kind == ErrorKind::NotFound => None,
         Err(e) => panic!("control get failed: {e:?}"),
     }
-}
-
-/// True when `path` is the root of a mount (its device differs from its parent's).
-pub fn is_mount_point(path: &Path) -> bool {
-    match (std::fs::metadata(path), std::fs::metadata(path.join(".."))) {
-        (Ok(me), Ok(parent)) => me.dev() != parent.dev(),
-        // ENOTCONN: a dead FUSE daemon's mount is still a mount.
-        (Err(e), _) => e.raw_os_error() == Some(libc::ENOTCONN),
-        _ => false,
-    }
-}
-
-/// Detaches whatever is mounted at `mnt` (lazily, so a busy mount cannot block).
-pub fn force_unmount(mnt: &Path) {
-    let _ = Command::new("fusermount3")
-        .arg("-u")
-        .arg("-z")
-        .arg(mnt)
-        .stderr(Stdio::null())
-        .status();
 }
 
 /// A running daemon with its mount, on a private data directory.
@@ -144,21 +131,8 @@ impl TestDaemon {
 
     /// A daemon on a fresh data directory with extra `mount` arguments (`--read-only`, …).
     pub fn start_with(mount_args: &[&str]) -> Self {
-        let tmp = tempfile::Builder::new()
-            .prefix("outlayer-test-")
-            .tempdir()
-            .expect("tempdir");
-        let data_dir = tmp.path().join("data");
-        let mnt = tmp.path().join("mnt");
-        std::fs::create_dir(&mnt).unwrap();
-        let mut d = TestDaemon {
-            data_dir,
-            mnt,
-            child: None,
-            log: tmp.path().join("daemon.log"),
-            mount_args: mount_args.iter().map(|s| s.to_string()).collect(),
-            _tmp: tmp,
-        };
+        let mut d = Self::unstarted();
+        d.set_mount_args(mount_args);
         d.spawn();
         d
     }
@@ -214,56 +188,24 @@ impl TestDaemon {
     /// Starts the daemon (again) and waits until the mount is live.
     pub fn spawn(&mut self) {
         assert!(self.child.is_none(), "daemon already running");
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap();
-        let child = Command::new(outlayerd_bin())
-            .arg("--data-dir")
+        let mut cmd = Command::new(outlayerd_bin());
+        cmd.arg("--data-dir")
             .arg(&self.data_dir)
             .arg("mount")
             .arg(&self.mnt)
             .args(&self.mount_args)
-            .env_remove("OUTLAYER_DATA_DIR")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("spawning outlayerd mount");
-        self.child = Some(child);
-        let start = Instant::now();
-        loop {
-            if is_mount_point(&self.mnt) {
-                return;
-            }
-            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
-                self.child = None;
-                panic!(
-                    "outlayerd mount exited with {status} before mounting:\n{}",
-                    self.log()
-                );
-            }
-            if start.elapsed() > TIMEOUT {
-                panic!(
-                    "{} not mounted after {TIMEOUT:?}:\n{}",
-                    self.mnt.display(),
-                    self.log()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+            .env_remove("OUTLAYER_DATA_DIR");
+        let mnt = &self.mnt;
+        self.child = Some(daemon::start(&mut cmd, &self.log, || is_mount_point(mnt)));
     }
 
     /// SIGTERM, wait, and assert a clean exit (status 0, mount gone).
     pub fn stop(&mut self) {
         let mut child = self.child.take().expect("daemon not running");
-        kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
-        let status = wait_timeout(&mut child, TIMEOUT).unwrap_or_else(|| {
-            let _ = child.kill();
+        let status = daemon::terminate(&mut child, STOP_TIMEOUT).unwrap_or_else(|| {
             force_unmount(&self.mnt);
             panic!(
-                "daemon did not exit within {TIMEOUT:?} of SIGTERM:\n{}",
+                "daemon did not exit within {STOP_TIMEOUT:?} of SIGTERM:\n{}",
                 self.log()
             );
         });
@@ -293,7 +235,7 @@ impl TestDaemon {
         let start = Instant::now();
         while is_mount_point(&self.mnt) {
             assert!(
-                start.elapsed() < TIMEOUT,
+                start.elapsed() < STOP_TIMEOUT,
                 "stale mount survived fusermount3 -u -z"
             );
             std::thread::sleep(Duration::from_millis(20));
@@ -314,29 +256,11 @@ impl TestDaemon {
 impl Drop for TestDaemon {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
-            if wait_timeout(&mut child, Duration::from_secs(10)).is_none() {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
+            let _ = daemon::terminate(&mut child, Duration::from_secs(10));
         }
         if is_mount_point(&self.mnt) {
             force_unmount(&self.mnt);
         }
-    }
-}
-
-/// Waits for `child` to exit, at most `timeout`.
-pub fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
-    let start = Instant::now();
-    loop {
-        if let Some(s) = child.try_wait().ok()? {
-            return Some(s);
-        }
-        if start.elapsed() > timeout {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

@@ -2,26 +2,7 @@
 //! the mount, a key a contract writes is at once the file `<mnt>/<account>/<name(key)>`, and
 //! a value edited through the mount is what the next call reads.
 
-use std::path::PathBuf;
-use std::process::Command;
-use std::sync::OnceLock;
-
-use outlayer_tests::TestDaemon;
-
-/// The counter contract, built from guest/contracts by guest/build-contracts.sh.
-fn counter_wasm() -> PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let script = root.join("guest/build-contracts.sh");
-        let status = Command::new(&script)
-            .status()
-            .expect("run guest/build-contracts.sh");
-        assert!(status.success(), "the contracts must build");
-        root.join("guest/contracts/out/counter.wasm")
-    })
-    .clone()
-}
+use outlayer_tests::{contract_path, TestDaemon};
 
 fn call(d: &TestDaemon, args: &[&str]) -> (serde_json::Value, i32) {
     let mut full = vec!["call"];
@@ -48,7 +29,7 @@ fn contract_state_is_the_mounted_files() {
     d.cli_ok(&[
         "deploy".as_ref(),
         "c.near".as_ref(),
-        counter_wasm().as_os_str(),
+        contract_path("counter").as_os_str(),
     ]);
     assert_eq!(call(&d, &["c.near", "new", "{}"]).1, 0);
     let (v, code) = call(&d, &["c.near", "increment_by", r#"{"amount": 41}"#]);

@@ -49,13 +49,6 @@ impl ErrorKind {
     }
 }
 
-/// Lets callers that only know the wire name compare with it (`e.kind == "not_found"`).
-impl PartialEq<&str> for ErrorKind {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
 impl std::fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -132,6 +132,9 @@ pub struct CallSpec {
     /// Wall-clock limit in seconds.
     #[serde(default = "default_timeout")]
     pub timeout: f64,
+    /// How the call runs [default: direct].
+    #[serde(default)]
+    pub mode: outlayer_kernel::Mode,
 }
 
 fn default_block_height() -> u64 {
@@ -158,6 +161,7 @@ impl CallSpec {
             block_timestamp: None,
             balance: 0,
             timeout: default_timeout(),
+            mode: outlayer_kernel::Mode::Direct,
         }
     }
 }

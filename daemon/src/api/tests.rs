@@ -58,11 +58,6 @@ fn requests_are_flat_json_with_base64_bytes() {
     let req = Request::from(get("a.near", &[0, 1]));
     let wire = json!({"op": "state_get", "account": "a.near", "key": "AAE="});
     assert_eq!(serde_json::to_value(&req).unwrap(), wire);
-    let legacy = crate::control::protocol::Request::StateGet {
-        account: "a.near".into(),
-        key: "AAE=".into(),
-    };
-    assert_eq!(serde_json::to_value(legacy).unwrap(), wire);
     assert_eq!(
         serde_json::to_value(Request::Ping(Ping {})).unwrap(),
         json!({"op": "ping"})
@@ -130,7 +125,7 @@ fn state_handlers_over_a_store() {
     t.run(rm()).unwrap();
     let e = t.run(rm()).unwrap_err();
     assert_eq!((e.kind, e.exit_code), (ErrorKind::NotFound, 1));
-    assert!(e.kind == "not_found");
+    assert_eq!(e.kind.as_str(), "not_found");
     let e = t.run(get("Not_Valid!", b"k")).unwrap_err();
     assert_eq!((e.kind, e.exit_code), (ErrorKind::InvalidInput, 2));
 }

@@ -40,6 +40,7 @@ fn spec(args: &CallArgs) -> Result<CallSpec, ApiError> {
         block_height: args.block_height,
         block_timestamp: args.block_timestamp,
         timeout: args.timeout,
+        mode: args.mode,
         ..CallSpec::new(&args.account, &args.method, raw)
     })
 }

@@ -19,39 +19,3 @@ pub enum Reply {
     /// Failure.
     Error(ApiError),
 }
-
-/// The state requests with binary fields already as base64 text. It serializes exactly as
-/// the matching [`crate::api::Request`], for clients that build requests as JSON text
-/// (the tests crate's in-process `control_get`); new code sends `api::Request`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum Request {
-    /// List an account's keys.
-    StateLs {
-        /// Account id.
-        account: String,
-    },
-    /// Read one value.
-    StateGet {
-        /// Account id.
-        account: String,
-        /// Key, base64.
-        key: String,
-    },
-    /// Write one value.
-    StatePut {
-        /// Account id.
-        account: String,
-        /// Key, base64.
-        key: String,
-        /// Value, base64.
-        value: String,
-    },
-    /// Remove one key.
-    StateRm {
-        /// Account id.
-        account: String,
-        /// Key, base64.
-        key: String,
-    },
-}

@@ -3,13 +3,11 @@
 
 use std::time::Duration;
 
+use outlayer_kernel::near::MAX_GAS;
 use outlayer_kernel::CallRequest;
 
 use super::parse_account;
 use crate::api::{ApiError, CallSpec, Context, Handler, ItemSink};
-
-/// Largest prepaid gas a call may ask for (NEAR's 1 PGas).
-const MAX_GAS: u64 = 1_000_000_000_000_000;
 
 impl Handler for CallSpec {
     /// The kernel's `Outcome` as JSON: it has no `Deserialize`, and callers print it anyway.
@@ -43,6 +41,7 @@ impl CallSpec {
         req.predecessor = predecessor;
         req.deposit = self.deposit;
         req.account_balance = self.balance;
+        req.mode = self.mode;
         if let Some(gas) = self.gas {
             if gas == 0 || gas > MAX_GAS {
                 return Err(ApiError::invalid(format!(
