@@ -100,3 +100,51 @@ impl<T: Transport> Client<T> {
         calls::lerror_to_err(r)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    //! The client alone, against canned replies: what it accepts as the answer to a request.
+
+    use super::*;
+
+    /// A transport that answers every request with the same bytes, or fails.
+    struct Canned(io::Result<Vec<u8>>);
+
+    impl Transport for Canned {
+        fn rpc(&self, _request: &[u8]) -> io::Result<Vec<u8>> {
+            match &self.0 {
+                Ok(b) => Ok(b.clone()),
+                Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
+            }
+        }
+    }
+
+    #[test]
+    fn replies_must_answer_the_request() {
+        let canned = |tag, msg: Rmessage| {
+            let mut out = Vec::new();
+            encode_reply(tag, &msg, &mut out).unwrap();
+            Client::new(Canned(Ok(out)))
+        };
+        let wrong_tag = canned(9, Rmessage::Clunk(Rclunk));
+        assert!(matches!(wrong_tag.clunk(1), Err(ClientError::Protocol(_))));
+        let wrong_type = canned(0, Rmessage::Remove(Rremove));
+        assert!(matches!(wrong_type.clunk(1), Err(ClientError::Protocol(_))));
+        let refused = canned(NOTAG, Rmessage::Lerror(Rlerror { ecode: 22 }));
+        assert_eq!(refused.version(8192).unwrap_err().errno(), Some(22));
+        let old = Rversion {
+            msize: 8192,
+            version: b"9P2000.u".to_vec(),
+        };
+        let dialect = canned(NOTAG, Rmessage::Version(old));
+        assert!(matches!(
+            dialect.version(8192),
+            Err(ClientError::Protocol(_))
+        ));
+        let garbage = Client::new(Canned(Ok(vec![1, 2, 3])));
+        assert!(matches!(garbage.clunk(1), Err(ClientError::Protocol(_))));
+        let broken = Client::new(Canned(Err(io::ErrorKind::BrokenPipe.into())));
+        assert!(matches!(broken.clunk(1), Err(ClientError::Io(_))));
+    }
+}
