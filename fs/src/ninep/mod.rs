@@ -1,4 +1,13 @@
-//! 9P2000.L wire codec: the protocol layer between a byte transport and the 9P server.
+//! 9P2000.L: the wire codec, and (by feature) the clients and the server.
+//!
+//! | module | feature | what |
+//! |---|---|---|
+//! | this one | always | the codec, below |
+//! | `sync_client` | `ninep-client` | a synchronous client over any request/reply `Transport` (no tokio, no RocksDB) |
+//! | `client` | `ninep-server` | an async client over a byte stream, many requests in flight |
+//! | `server` | `ninep-server` | the server over `StateFs`: stream listeners, and `InProcess`, the transport that serves a `sync_client` on the calling thread |
+//!
+//! The codec is the protocol layer between a byte transport and the 9P server.
 //!
 //! Pure and synchronous, with no I/O: it turns one frame (`size[4] type[1] tag[2] body`, all
 //! little-endian, `size` counting itself) into a typed message and back. It covers every message
@@ -51,12 +60,16 @@ mod rmsg;
 mod tmsg;
 mod wire;
 
+#[cfg(feature = "ninep-client")]
+mod calls;
 #[cfg(feature = "ninep-server")]
 pub mod client;
 #[cfg(feature = "ninep-server")]
 mod fids;
 #[cfg(feature = "ninep-server")]
 pub mod server;
+#[cfg(feature = "ninep-client")]
+pub mod sync_client;
 
 #[cfg(all(test, feature = "ninep-server"))]
 #[allow(clippy::unwrap_used)]
@@ -70,6 +83,12 @@ mod server_tests;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod strategies;
+#[cfg(all(test, feature = "ninep-server"))]
+#[allow(clippy::unwrap_used)]
+mod sync_tests;
+#[cfg(all(test, feature = "ninep-server"))]
+#[allow(clippy::unwrap_used)]
+mod test_env;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests;

@@ -6,39 +6,12 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
-use super::client::{Client, ClientError};
+use super::client::Client;
 use super::server::{serve_connection, serve_unix, ServerConfig};
+use super::test_env::{env, errno, get, put};
 use super::*;
 use crate::account::AccountId;
 use crate::statefs::StateFs;
-use crate::store::Store;
-
-struct Env {
-    _dir: tempfile::TempDir,
-    store: Arc<Store>,
-    fs: Arc<StateFs>,
-}
-
-fn env() -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(&dir.path().join("db")).unwrap());
-    let fs = Arc::new(StateFs::new(store.clone(), false));
-    Env {
-        _dir: dir,
-        store,
-        fs,
-    }
-}
-
-fn put(store: &Store, account: &str, key: &[u8], value: &[u8]) {
-    let mut txn = store.begin(&AccountId::new(account).unwrap()).unwrap();
-    txn.put(key, value.to_vec()).unwrap();
-    txn.commit().unwrap();
-}
-
-fn get(store: &Store, account: &str, key: &[u8]) -> Option<Vec<u8>> {
-    store.get(&AccountId::new(account).unwrap(), key).unwrap()
-}
 
 /// A server on one end of an in-process pipe; the other end.
 fn duplex(fs: &Arc<StateFs>, cfg: ServerConfig) -> DuplexStream {
@@ -52,10 +25,6 @@ async fn client(fs: &Arc<StateFs>, aname: &str) -> Client {
     assert_eq!(c.version(65536).await.unwrap(), 65536);
     c.attach(0, aname).await.unwrap();
     c
-}
-
-fn errno<T: std::fmt::Debug>(r: Result<T, ClientError>) -> i32 {
-    r.unwrap_err().errno().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -410,7 +379,7 @@ async fn malformed_requests_get_rlerror_and_the_connection_lives() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unix_socket_with_several_connections() {
     let e = env();
-    let sock = e._dir.path().join("9p.sock");
+    let sock = e.dir.path().join("9p.sock");
     let listener = tokio::net::UnixListener::bind(&sock).unwrap();
     tokio::spawn(serve_unix(e.fs.clone(), listener, ServerConfig::default()));
     let a = Client::new(tokio::net::UnixStream::connect(&sock).await.unwrap());

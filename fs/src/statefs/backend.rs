@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use parking_lot::MappedMutexGuard;
 
-use super::StateFs;
+use super::{Ctx, StateFs};
 use crate::account::AccountId;
 use crate::error::{Error, Result};
 use crate::store::{now_ns, Change, DirMeta, KeyMeta, SharedTxn, Store, Txn};
@@ -159,10 +159,12 @@ impl StateFs {
         }
     }
 
-    /// A transaction on `account` for one operation (see [`TxnGuard::commit`]).
-    pub(super) fn begin(&self, account: &AccountId) -> Result<TxnGuard<'_>> {
+    /// A transaction on `account` for one operation of `ctx` (see [`TxnGuard::commit`]).
+    pub(super) fn begin(&self, ctx: &Ctx, account: &AccountId) -> Result<TxnGuard<'_>> {
         match &self.backend {
-            Backend::Autocommit => Ok(TxnGuard::Own(self.store.begin_shared(account)?)),
+            Backend::Autocommit => Ok(TxnGuard::Own(
+                self.store.begin_shared_from(account, ctx.origin)?,
+            )),
             Backend::Bound(b) => {
                 if *account != b.account {
                     return Err(Error::CrossAccount);

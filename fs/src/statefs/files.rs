@@ -176,47 +176,6 @@ impl OpenFiles {
             file.state.lock().key = key.to_vec();
         }
     }
-
-    /// Changes the length of `ino`: through the open buffer when there is one, else at once.
-    pub(super) fn truncate(
-        &self,
-        fs: &StateFs,
-        ino: u64,
-        account: &AccountId,
-        key: &[u8],
-        size: u64,
-        fh: Option<u64>,
-    ) -> Result<()> {
-        if size > MAX_VALUE_LEN as u64 {
-            return Err(Error::TooBig {
-                limit: MAX_VALUE_LEN,
-            });
-        }
-        if let Some(file) = self.file(ino) {
-            let mut st = file.state.lock();
-            load(fs, &mut st)?;
-            if let Some(d) = st.data.as_mut() {
-                d.resize(size as usize, 0);
-            }
-            st.dirty = true;
-            // Through a descriptor the change lands with the other writes; by path, now.
-            return if fh.is_some() {
-                Ok(())
-            } else {
-                commit(fs, ino, &mut st)
-            };
-        }
-        let mut txn = fs.begin(account)?;
-        match txn.meta(key)? {
-            Some(m) if m.ino == ino => {}
-            _ => return Err(Error::NotFound),
-        }
-        let mut value = txn.get(key)?.unwrap_or_default();
-        value.resize(size as usize, 0);
-        txn.put(key, value)?;
-        txn.commit()?;
-        Ok(())
-    }
 }
 
 /// Fills the buffer from the store, if it is not already the file's content.
@@ -227,13 +186,13 @@ fn load(fs: &StateFs, st: &mut OpenState) -> Result<()> {
     Ok(())
 }
 
-/// Writes a dirty buffer to the store as one transaction, then drops it.
-fn commit(fs: &StateFs, ino: u64, st: &mut OpenState) -> Result<()> {
+/// Writes a dirty buffer to the store as one transaction of `ctx`, then drops it.
+fn commit(fs: &StateFs, ctx: &Ctx, ino: u64, st: &mut OpenState) -> Result<()> {
     if !st.dirty || st.orphan.is_some() {
         return Ok(());
     }
     let Some(data) = &st.data else { return Ok(()) };
-    let mut txn = fs.begin(&st.account)?;
+    let mut txn = fs.begin(ctx, &st.account)?;
     txn.put(&st.key, data.clone())?;
     txn.commit()?;
     tracing::trace!(ino, len = data.len(), "committed file");
@@ -291,7 +250,7 @@ impl StateFs {
             Err(e) => return Err(e),
         }
         let key = super::layout::new_entry_key(&*self.dir_set(&account)?, &dir, name)?;
-        let mut txn = self.begin(&account)?;
+        let mut txn = self.begin(ctx, &account)?;
         if txn.meta(&key)?.is_some() {
             return Err(Error::Exists); // created by someone else since the lookup
         }
@@ -348,11 +307,13 @@ impl StateFs {
     }
 
     /// Writes `data` at `offset` (at the end for append handles) into the file's buffer.
-    pub fn write(&self, fh: u64, offset: u64, data: &[u8]) -> Result<u32> {
+    pub fn write(&self, ctx: &Ctx, fh: u64, offset: u64, data: &[u8]) -> Result<u32> {
         let h = self.files.handle(fh)?;
         if !h.flags.write {
             return Err(Error::BadHandle);
         }
+        // Opening for writing checked this already; a caller's context can only narrow it.
+        self.writable(ctx)?;
         let mut st = h.file.state.lock();
         load(self, &mut st)?;
         let buf = st.data.get_or_insert_with(Vec::new);
@@ -379,27 +340,27 @@ impl StateFs {
     }
 
     /// Commits the file's buffered writes (close-to-open: called at every `close`).
-    pub fn flush(&self, fh: u64) -> Result<()> {
+    pub fn flush(&self, ctx: &Ctx, fh: u64) -> Result<()> {
         let h = self.files.handle(fh)?;
         let mut st = h.file.state.lock();
-        commit(self, h.file.ino, &mut st)
+        commit(self, ctx, h.file.ino, &mut st)
     }
 
     /// Commits buffered writes and makes them durable.
-    pub fn fsync(&self, fh: u64) -> Result<()> {
-        self.flush(fh)?;
+    pub fn fsync(&self, ctx: &Ctx, fh: u64) -> Result<()> {
+        self.flush(ctx, fh)?;
         self.store.sync()
     }
 
     /// Closes a handle, committing what is still buffered.
-    pub fn release(&self, fh: u64) -> Result<()> {
+    pub fn release(&self, ctx: &Ctx, fh: u64) -> Result<()> {
         let h = self
             .files
             .handles
             .write()
             .remove(&fh)
             .ok_or(Error::BadHandle)?;
-        let result = commit(self, h.file.ino, &mut h.file.state.lock());
+        let result = commit(self, ctx, h.file.ino, &mut h.file.state.lock());
         let mut by_ino = self.files.by_ino.lock();
         let mut st = h.file.state.lock();
         st.handles = st.handles.saturating_sub(1);
@@ -409,12 +370,55 @@ impl StateFs {
         result
     }
 
+    /// Changes the length of `ino`: through the open buffer when there is one, else at once.
+    pub(super) fn truncate(
+        &self,
+        ctx: &Ctx,
+        ino: u64,
+        account: &AccountId,
+        key: &[u8],
+        size: u64,
+        fh: Option<u64>,
+    ) -> Result<()> {
+        if size > MAX_VALUE_LEN as u64 {
+            return Err(Error::TooBig {
+                limit: MAX_VALUE_LEN,
+            });
+        }
+        if let Some(file) = self.files.file(ino) {
+            let mut st = file.state.lock();
+            load(self, &mut st)?;
+            if let Some(d) = st.data.as_mut() {
+                d.resize(size as usize, 0);
+            }
+            st.dirty = true;
+            // Through a descriptor the change lands with the other writes; by path, now.
+            return if fh.is_some() {
+                Ok(())
+            } else {
+                commit(self, ctx, ino, &mut st)
+            };
+        }
+        let mut txn = self.begin(ctx, account)?;
+        match txn.meta(key)? {
+            Some(m) if m.ino == ino => {}
+            _ => return Err(Error::NotFound),
+        }
+        let mut value = txn.get(key)?.unwrap_or_default();
+        value.resize(size as usize, 0);
+        txn.put(key, value)?;
+        txn.commit()?;
+        Ok(())
+    }
+
     /// Commits the buffered writes of every open file (a bound session handing its
     /// transaction back: what the guest wrote counts even if it never closed the file).
     pub(super) fn flush_all(&self) -> Result<()> {
         let files: Vec<_> = self.files.by_ino.lock().values().cloned().collect();
+        // Bound: the writes join the caller's transaction, whose origin is the caller's.
+        let ctx = Ctx::default();
         for file in files {
-            commit(self, file.ino, &mut file.state.lock())?;
+            commit(self, &ctx, file.ino, &mut file.state.lock())?;
         }
         Ok(())
     }

@@ -15,6 +15,7 @@ mod files;
 mod layout;
 mod nodes;
 mod readdir;
+mod rename;
 
 pub use backend::BoundTxn;
 pub use files::OpenFlags;
@@ -29,7 +30,7 @@ use crate::account::AccountId;
 use crate::error::{Error, Result};
 use crate::names::{self, Decoded};
 use crate::store::{now_ns, DirMeta, KeyMeta, Store, Txn, MAX_VALUE_LEN, ROOT_INO};
-use layout::{decode_name, dir_prefix, is_at_or_below, join, new_entry_key, DirSet};
+use layout::{decode_name, dir_prefix, is_at_or_below, join, DirSet};
 use nodes::{Node, NodeTable};
 
 /// Is this a directory or a regular file.
@@ -64,11 +65,14 @@ pub struct Attr {
     pub gid: u32,
 }
 
-/// Who is asking, as far as the core cares.
+/// Who is asking, as far as the core cares. Every operation that can commit takes one.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ctx {
     /// Refuse every change with EROFS.
     pub read_only: bool,
+    /// The transport the call came through ([`crate::store::new_origin`]; 0 when unknown):
+    /// what it commits is reported to change listeners as made by this origin.
+    pub origin: u64,
 }
 
 /// Attribute changes requested by `setattr`.
@@ -136,8 +140,10 @@ impl StateFs {
     }
 
     fn with_backend(store: Arc<Store>, read_only: bool, backend: backend::Backend) -> Self {
-        // SAFETY: getuid/getgid cannot fail and touch no memory.
-        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        let (uid, gid) = (
+            nix::unistd::getuid().as_raw(),
+            nix::unistd::getgid().as_raw(),
+        );
         StateFs {
             store,
             backend,
@@ -195,10 +201,10 @@ impl StateFs {
         match &node {
             Node::File { account, key } => {
                 if let Some(size) = set.size {
-                    self.files.truncate(self, ino, account, key, size, fh)?;
+                    self.truncate(ctx, ino, account, key, size, fh)?;
                 }
                 if let Some(mtime) = set.mtime_ns {
-                    let mut txn = self.begin(account)?;
+                    let mut txn = self.begin(ctx, account)?;
                     self.check_ino(&txn, key, ino)?;
                     txn.set_mtime(key, mtime)?;
                     txn.commit()?;
@@ -209,7 +215,7 @@ impl StateFs {
                     return Err(Error::IsDir);
                 }
                 if let Some(mtime) = set.mtime_ns {
-                    let mut txn = self.begin(account)?;
+                    let mut txn = self.begin(ctx, account)?;
                     let mut meta = txn.dir(path)?.ok_or(Error::NotFound)?;
                     meta.mtime_ns = mtime;
                     meta.ctime_ns = now_ns();
@@ -223,7 +229,7 @@ impl StateFs {
                     return Err(Error::IsDir);
                 }
                 if let Some(mtime) = set.mtime_ns {
-                    let mut txn = self.begin(account)?;
+                    let mut txn = self.begin(ctx, account)?;
                     let mut meta = txn.account_meta().ok_or(Error::NotFound)?;
                     meta.mtime_ns = mtime;
                     meta.ctime_ns = now_ns();
@@ -246,20 +252,26 @@ impl StateFs {
         let (node, attr) = match self.nodes.get(parent).ok_or(Error::NotFound)? {
             Node::Root => {
                 let account = AccountId::from_bytes(name)?;
-                let mut txn = self.begin(&account)?;
+                let mut txn = self.begin(ctx, &account)?;
                 let meta = txn.create_account()?;
                 txn.commit()?;
                 (Node::Account(account), self.dir_attr(meta))
             }
-            Node::Account(account) => self.mkdir_in(&account, b"", name)?,
-            Node::Dir { account, path } => self.mkdir_in(&account, &path, name)?,
+            Node::Account(account) => self.mkdir_in(ctx, &account, b"", name)?,
+            Node::Dir { account, path } => self.mkdir_in(ctx, &account, &path, name)?,
             Node::File { .. } => return Err(Error::NotDir),
         };
         self.nodes.add_ref(attr.ino, node);
         Ok(attr)
     }
 
-    fn mkdir_in(&self, account: &AccountId, dir: &[u8], name: &[u8]) -> Result<(Node, Attr)> {
+    fn mkdir_in(
+        &self,
+        ctx: &Ctx,
+        account: &AccountId,
+        dir: &[u8],
+        name: &[u8],
+    ) -> Result<(Node, Attr)> {
         let component = match decode_name(name)? {
             Decoded::Exact(c) if !c.contains(&b'/') => c,
             _ => {
@@ -269,7 +281,7 @@ impl StateFs {
             }
         };
         let path = join(dir, &component);
-        let mut txn = self.begin(account)?;
+        let mut txn = self.begin(ctx, account)?;
         if txn.dir(&path)?.is_some() || txn.meta(&path)?.is_some() {
             return Err(Error::Exists);
         }
@@ -295,14 +307,14 @@ impl StateFs {
         let (node, _) = self.child(parent, name)?;
         match node {
             Node::Account(account) => {
-                let mut txn = self.begin(&account)?;
+                let mut txn = self.begin(ctx, &account)?;
                 txn.remove_account()?;
                 txn.commit()?;
                 self.forget_dirs(&account);
                 Ok(())
             }
             Node::Dir { account, path } => {
-                let mut txn = self.begin(&account)?;
+                let mut txn = self.begin(ctx, &account)?;
                 // Checked through the transaction, under the account lock (and, bound, over
                 // the session's own writes): the directory cache could be a moment behind.
                 let has_subdirs = txn
@@ -332,135 +344,10 @@ impl StateFs {
         };
         self.files.detach(self, attr.ino)?;
         let dirs = self.dir_set(&account)?;
-        let mut txn = self.begin(&account)?;
+        let mut txn = self.begin(ctx, &account)?;
         txn.remove(&key)?;
         txn.touch_dir(dirs.locate(&key).0);
         txn.commit()?;
-        Ok(())
-    }
-
-    /// Renames within one account, atomically replacing the target (EXDEV across accounts).
-    pub fn rename(
-        &self,
-        ctx: &Ctx,
-        parent: u64,
-        name: &[u8],
-        new_parent: u64,
-        new_name: &[u8],
-        flags: RenameFlags,
-    ) -> Result<()> {
-        self.writable(ctx)?;
-        if flags.exchange {
-            return Err(Error::Invalid("RENAME_EXCHANGE is not supported"));
-        }
-        let (src, src_attr) = self.child(parent, name)?;
-        let (account, to_dir) = match self.nodes.get(new_parent).ok_or(Error::NotFound)? {
-            Node::Account(a) => (a, Vec::new()),
-            Node::Dir { account, path } => (account, path),
-            Node::Root => return Err(Error::CrossAccount),
-            Node::File { .. } => return Err(Error::NotDir),
-        };
-        let target = match self.child(new_parent, new_name) {
-            Ok(t) => Some(t),
-            Err(Error::NotFound) => None,
-            Err(e) => return Err(e),
-        };
-        if target.as_ref().is_some_and(|(_, a)| a.ino == src_attr.ino) {
-            return Ok(()); // POSIX: renaming a file onto itself does nothing
-        }
-        if flags.noreplace && target.is_some() {
-            return Err(Error::Exists);
-        }
-        match src {
-            Node::File {
-                account: src_account,
-                key,
-            } => {
-                if src_account != account {
-                    return Err(Error::CrossAccount);
-                }
-                let dirs = self.dir_set(&account)?;
-                let to_key = new_entry_key(&dirs, &to_dir, new_name)?;
-                if let Some((t, t_attr)) = &target {
-                    if !matches!(t, Node::File { .. }) {
-                        return Err(Error::IsDir);
-                    }
-                    self.files.detach(self, t_attr.ino)?;
-                }
-                let mut txn = self.begin(&account)?;
-                txn.rename_key(&key, &to_key)?;
-                txn.touch_dir(dirs.locate(&key).0);
-                txn.touch_dir(&to_dir);
-                txn.commit()?;
-                self.files.moved(src_attr.ino, &to_key);
-                self.nodes.moved_file(src_attr.ino, &account, &to_key);
-                Ok(())
-            }
-            Node::Dir {
-                account: src_account,
-                path,
-            } => {
-                if src_account != account {
-                    return Err(Error::CrossAccount);
-                }
-                self.rename_dir(&account, &path, &to_dir, new_name, target)
-            }
-            Node::Account(_) | Node::Root => Err(Error::CrossAccount),
-        }
-    }
-
-    fn rename_dir(
-        &self,
-        account: &AccountId,
-        from: &[u8],
-        to_dir: &[u8],
-        new_name: &[u8],
-        target: Option<(Node, Attr)>,
-    ) -> Result<()> {
-        let dirs = self.dir_set(account)?;
-        let to = new_entry_key(&dirs, to_dir, new_name)?;
-        if to.contains(&b'/') && layout::parent_of(&to) != Some(to_dir) {
-            return Err(Error::Invalid("a directory name cannot hold %2F"));
-        }
-        if is_at_or_below(&to, from) {
-            return Err(Error::Invalid("cannot move a directory into itself"));
-        }
-        let mut txn = self.begin(account)?;
-        match target {
-            Some((Node::Dir { path, .. }, _)) => {
-                if dirs.subtree(&path).count() > 1 || has_keys_below(&txn, &path)? {
-                    return Err(Error::NotEmpty);
-                }
-                txn.remove_dir(&path);
-            }
-            Some(_) => return Err(Error::NotDir),
-            None if has_keys_below(&txn, &to)? => return Err(Error::NotEmpty),
-            None => {}
-        }
-        let mut moved_keys = Vec::new();
-        txn.scan_keys(&dir_prefix(from), &dir_prefix(from), |k, m| {
-            if k.len() > from.len() + 1 {
-                moved_keys.push((k.to_vec(), m.ino));
-            }
-            true
-        })?;
-        for (k, _) in &moved_keys {
-            txn.rename_key(k, &[&to[..], &k[from.len()..]].concat())?;
-        }
-        for d in dirs.subtree(from) {
-            let meta = txn.dir(d)?;
-            txn.remove_dir(d);
-            txn.put_dir(&[&to[..], &d[from.len()..]].concat(), meta)?;
-        }
-        txn.touch_dir(layout::parent_of(from).unwrap_or_default());
-        txn.touch_dir(to_dir);
-        txn.commit()?;
-        self.forget_dirs(account);
-        for (k, ino) in &moved_keys {
-            self.files
-                .moved(*ino, &[&to[..], &k[from.len()..]].concat());
-        }
-        self.nodes.moved_dir(account, from, &to);
         Ok(())
     }
 
@@ -707,5 +594,8 @@ fn not_found_if_bad_name(e: Error) -> Error {
 /// Largest value, re-exported for adapters that report limits.
 pub const MAX_FILE_SIZE: u64 = MAX_VALUE_LEN as u64;
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod bound_tests;
 #[cfg(test)]
 mod tests;

@@ -7,23 +7,24 @@ use std::sync::Arc;
 use super::*;
 use crate::store::Store;
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    fs: StateFs,
-    ctx: Ctx,
+/// A `StateFs` on a store of its own (autocommit, or bound: see `bound_tests`).
+pub(super) struct Fixture {
+    pub(super) _dir: tempfile::TempDir,
+    pub(super) fs: Arc<StateFs>,
+    pub(super) ctx: Ctx,
 }
 
-fn fixture() -> Fixture {
+pub(super) fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path()).unwrap());
     Fixture {
         _dir: dir,
-        fs: StateFs::new(store, false),
+        fs: Arc::new(StateFs::new(store, false)),
         ctx: Ctx::default(),
     }
 }
 
-const RW: OpenFlags = OpenFlags {
+pub(super) const RW: OpenFlags = OpenFlags {
     read: true,
     write: true,
     append: false,
@@ -31,32 +32,32 @@ const RW: OpenFlags = OpenFlags {
 };
 
 impl Fixture {
-    fn account(&self, name: &str) -> u64 {
+    pub(super) fn account(&self, name: &str) -> u64 {
         self.fs
             .mkdir(&self.ctx, ROOT_INO, name.as_bytes())
             .unwrap()
             .ino
     }
 
-    fn write_file(&self, dir: u64, name: &str, data: &[u8]) -> u64 {
+    pub(super) fn write_file(&self, dir: u64, name: &str, data: &[u8]) -> u64 {
         let (attr, fh) = self
             .fs
             .create(&self.ctx, dir, name.as_bytes(), RW, false)
             .unwrap();
-        self.fs.write(fh, 0, data).unwrap();
-        self.fs.release(fh).unwrap();
+        self.fs.write(&self.ctx, fh, 0, data).unwrap();
+        self.fs.release(&self.ctx, fh).unwrap();
         attr.ino
     }
 
-    fn read_file(&self, dir: u64, name: &str) -> Vec<u8> {
+    pub(super) fn read_file(&self, dir: u64, name: &str) -> Vec<u8> {
         let ino = self.fs.lookup(dir, name.as_bytes()).unwrap().ino;
         let fh = self.fs.open(&self.ctx, ino, RW).unwrap();
         let data = self.fs.read(fh, 0, 1 << 23).unwrap();
-        self.fs.release(fh).unwrap();
+        self.fs.release(&self.ctx, fh).unwrap();
         data
     }
 
-    fn list(&self, dir: u64) -> Vec<String> {
+    pub(super) fn list(&self, dir: u64) -> Vec<String> {
         let dh = self.fs.opendir(dir).unwrap();
         let mut names = Vec::new();
         self.fs
@@ -72,7 +73,28 @@ impl Fixture {
             .collect()
     }
 
-    fn put_key(&self, account: &str, key: &[u8], value: &[u8]) {
+    /// Every name of `dir`, `.` and `..` included, read `batch` entries per call so that
+    /// each call resumes where the last one stopped.
+    pub(super) fn list_in_batches(&self, dir: u64, batch: usize) -> Vec<String> {
+        let dh = self.fs.opendir(dir).unwrap();
+        let (mut names, mut offset) = (Vec::new(), 0);
+        loop {
+            let mut got = Vec::new();
+            self.fs
+                .readdir(dh, offset, |e| {
+                    got.push(e.clone());
+                    got.len() < batch
+                })
+                .unwrap();
+            let Some(last) = got.last() else { break };
+            offset = last.next_offset;
+            names.extend(got.into_iter().map(|e| e.name));
+        }
+        self.fs.releasedir(dh);
+        names
+    }
+
+    pub(super) fn put_key(&self, account: &str, key: &[u8], value: &[u8]) {
         let mut txn = self
             .fs
             .store()
@@ -88,7 +110,7 @@ fn writes_are_buffered_until_flush() {
     let f = fixture();
     let acct = f.account("a.near");
     let (attr, fh) = f.fs.create(&f.ctx, acct, b"k", RW, false).unwrap();
-    f.fs.write(fh, 0, b"hello").unwrap();
+    f.fs.write(&f.ctx, fh, 0, b"hello").unwrap();
     let account = AccountId::new("a.near").unwrap();
     assert_eq!(f.fs.store().get(&account, b"k").unwrap(), Some(Vec::new()));
     assert_eq!(
@@ -96,12 +118,12 @@ fn writes_are_buffered_until_flush() {
         5,
         "stat sees the size being written"
     );
-    f.fs.flush(fh).unwrap();
+    f.fs.flush(&f.ctx, fh).unwrap();
     assert_eq!(
         f.fs.store().get(&account, b"k").unwrap(),
         Some(b"hello".to_vec())
     );
-    f.fs.release(fh).unwrap();
+    f.fs.release(&f.ctx, fh).unwrap();
 }
 
 #[test]
@@ -109,11 +131,11 @@ fn holes_read_as_zeros_and_limits_keep_the_value() {
     let f = fixture();
     let acct = f.account("a.near");
     let (_, fh) = f.fs.create(&f.ctx, acct, b"k", RW, false).unwrap();
-    f.fs.write(fh, 4, b"x").unwrap();
+    f.fs.write(&f.ctx, fh, 4, b"x").unwrap();
     assert_eq!(f.fs.read(fh, 0, 10).unwrap(), b"\0\0\0\0x");
-    let err = f.fs.write(fh, MAX_FILE_SIZE, b"y").unwrap_err();
+    let err = f.fs.write(&f.ctx, fh, MAX_FILE_SIZE, b"y").unwrap_err();
     assert_eq!(err.errno(), libc::EFBIG);
-    f.fs.release(fh).unwrap();
+    f.fs.release(&f.ctx, fh).unwrap();
     assert_eq!(f.read_file(acct, "k"), b"\0\0\0\0x");
 }
 
@@ -181,8 +203,8 @@ fn unlinked_open_files_stay_readable() {
     f.fs.unlink(&f.ctx, acct, b"k").unwrap();
     assert_eq!(f.fs.read(fh, 0, 100).unwrap(), b"kept");
     assert_eq!(f.fs.getattr(ino).unwrap().nlink, 0);
-    f.fs.write(fh, 0, b"gone").unwrap();
-    f.fs.release(fh).unwrap();
+    f.fs.write(&f.ctx, fh, 0, b"gone").unwrap();
+    f.fs.release(&f.ctx, fh).unwrap();
     assert_eq!(f.fs.lookup(acct, b"k").unwrap_err().errno(), libc::ENOENT);
 }
 
@@ -271,7 +293,10 @@ fn readdir_resumes_and_seeks() {
 fn read_only_refuses_changes() {
     let f = fixture();
     f.account("a.near");
-    let ro = Ctx { read_only: true };
+    let ro = Ctx {
+        read_only: true,
+        ..Ctx::default()
+    };
     assert_eq!(
         f.fs.mkdir(&ro, ROOT_INO, b"b.near").unwrap_err().errno(),
         libc::EROFS
@@ -316,13 +341,34 @@ fn a_read_snapshot_follows_commits_through_the_same_file() {
     let reader = f.fs.open(&f.ctx, ino, RW).unwrap();
     assert_eq!(f.fs.read(reader, 0, 10).unwrap(), b"one");
     let writer = f.fs.open(&f.ctx, ino, RW).unwrap();
-    f.fs.write(writer, 0, b"two").unwrap();
-    f.fs.flush(writer).unwrap();
+    f.fs.write(&f.ctx, writer, 0, b"two").unwrap();
+    f.fs.flush(&f.ctx, writer).unwrap();
     assert_eq!(
         f.fs.read(reader, 0, 10).unwrap(),
         b"two",
         "a commit here refreshes it"
     );
-    f.fs.release(writer).unwrap();
-    f.fs.release(reader).unwrap();
+    f.fs.release(&f.ctx, writer).unwrap();
+    f.fs.release(&f.ctx, reader).unwrap();
+}
+
+#[test]
+fn commits_carry_the_callers_origin() {
+    let f = fixture();
+    let seen = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    f.fs.store()
+        .on_change(Box::new(move |_, origin, _| log.lock().push(origin)));
+    let ctx = Ctx {
+        origin: 7,
+        ..Ctx::default()
+    };
+    let acct = f.fs.mkdir(&ctx, ROOT_INO, b"a.near").unwrap().ino;
+    let (_, fh) = f.fs.create(&ctx, acct, b"k", RW, false).unwrap();
+    f.fs.write(&ctx, fh, 0, b"v").unwrap();
+    f.fs.release(&Ctx::default(), fh).unwrap();
+    f.put_key("a.near", b"direct", b"v");
+    // mkdir and create by 7; the buffered write by whoever closed the file; the store's own
+    // transactions are nobody's.
+    assert_eq!(*seen.lock(), [7, 7, 0, 0]);
 }

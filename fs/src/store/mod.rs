@@ -67,32 +67,15 @@ pub(crate) fn usage_row(account: &str) -> Vec<u8> {
 /// (the FUSE adapter uses it to drop kernel caches of what others changed).
 pub type ChangeListener = Box<dyn Fn(&AccountId, u64, &[Change]) + Send + Sync>;
 
-thread_local! {
-    static ORIGIN: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-}
 static NEXT_ORIGIN: AtomicU64 = AtomicU64::new(1);
 
 /// A fresh origin id for a transport (0 means "unknown": the control socket, executions).
+///
+/// A transport passes its origin with every operation that commits (`statefs::Ctx`), so
+/// change listeners can tell its own commits (whose effects it already knows) from everyone
+/// else's.
 pub fn new_origin() -> u64 {
     NEXT_ORIGIN.fetch_add(1, Ordering::Relaxed)
-}
-
-/// Runs `f` with commits on this thread attributed to `origin`. Transports wrap each request
-/// so change listeners can tell their own commits (whose effects the kernel already knows)
-/// from everyone else's.
-pub fn with_origin<R>(origin: u64, f: impl FnOnce() -> R) -> R {
-    struct Restore(u64);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            ORIGIN.with(|o| o.set(self.0));
-        }
-    }
-    let _restore = Restore(ORIGIN.with(|o| o.replace(origin)));
-    f()
-}
-
-fn current_origin() -> u64 {
-    ORIGIN.with(std::cell::Cell::get)
 }
 
 /// The RocksDB-backed state store.
@@ -151,7 +134,7 @@ impl Store {
             settle_hooks: parking_lot::RwLock::new(Vec::new()),
         };
         let ceiling = match store.get_raw(Col::Sys, SYS_INO_CEILING)? {
-            Some(v) => u64::from_le_bytes(v.as_slice().try_into().unwrap_or([0; 8])),
+            Some(v) => parse_ino_ceiling(&v)?,
             None => ROOT_INO + 1,
         };
         store.next_ino.store(ceiling, Ordering::SeqCst);
@@ -164,21 +147,34 @@ impl Store {
         &self.path
     }
 
-    /// Starts a transaction on `account`, waiting for any other one on it to finish.
+    /// Starts a transaction on `account`, waiting for any other one on it to finish. Its
+    /// commit is reported to change listeners with origin 0 ("unknown").
     pub fn begin(&self, account: &AccountId) -> Result<Txn<'_>> {
-        Txn::new(
-            StoreRef::Borrowed(self),
-            account.clone(),
-            self.lock_account(account),
-        )
+        let guard = self.lock_account(account);
+        Txn::new(StoreRef::Borrowed(self), account.clone(), guard, 0)
     }
 
     /// Like [`Store::begin`], but the transaction owns a handle on the store, so it can
     /// outlive the caller's borrow (a 9P session bound to an execution keeps it across
     /// requests and threads).
     pub fn begin_shared(self: &Arc<Self>, account: &AccountId) -> Result<Txn<'static>> {
+        self.begin_shared_from(account, 0)
+    }
+
+    /// Like [`Store::begin_shared`], with the commit reported to change listeners as made by
+    /// `origin` (see [`new_origin`]).
+    pub fn begin_shared_from(
+        self: &Arc<Self>,
+        account: &AccountId,
+        origin: u64,
+    ) -> Result<Txn<'static>> {
         let guard = self.lock_account(account);
-        Txn::new(StoreRef::Shared(self.clone()), account.clone(), guard)
+        Txn::new(
+            StoreRef::Shared(self.clone()),
+            account.clone(),
+            guard,
+            origin,
+        )
     }
 
     /// Waits for, and takes, `account`'s lock (the table lock is held only to find it).
@@ -418,6 +414,19 @@ impl Store {
     }
 }
 
+/// The inode ceiling as persisted: 8 little-endian bytes above the root's inode. Anything
+/// else would hand out inode numbers already in use (the root's among them), so the store
+/// refuses to open rather than guess.
+fn parse_ino_ceiling(row: &[u8]) -> Result<u64> {
+    match <[u8; 8]>::try_from(row).map(u64::from_le_bytes) {
+        Ok(ceiling) if ceiling > ROOT_INO => Ok(ceiling),
+        _ => Err(Error::Storage(format!(
+            "corrupt inode ceiling in the sys column: {}",
+            hex::encode(row)
+        ))),
+    }
+}
+
 /// One mutex per account that has had a transaction. Entries nobody holds or waits for are
 /// dropped whenever the table has doubled since the last sweep, so a daemon that has touched
 /// millions of accounts does not keep a mutex for each.
@@ -471,5 +480,38 @@ mod tests {
         assert!(same.try_lock().is_none());
         drop(guard);
         assert!(same.try_lock().is_some());
+    }
+
+    #[test]
+    fn a_corrupt_inode_ceiling_fails_the_open() {
+        for row in [
+            &b"short"[..],
+            &[0; 9],
+            &0u64.to_le_bytes(),
+            &ROOT_INO.to_le_bytes(),
+        ] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let store = Store::open(dir.path()).expect("open");
+            store
+                .db()
+                .put_cf(store.cf(Col::Sys), SYS_INO_CEILING, row)
+                .expect("put");
+            drop(store);
+            let err = Store::open(dir.path())
+                .err()
+                .expect("a corrupt ceiling is refused");
+            assert!(err.to_string().contains("inode ceiling"), "{err}");
+        }
+        // A sound ceiling opens, and numbering resumes above it.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let ceiling = 5 * INO_BLOCK;
+        store
+            .db()
+            .put_cf(store.cf(Col::Sys), SYS_INO_CEILING, ceiling.to_le_bytes())
+            .expect("put");
+        drop(store);
+        let store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(store.alloc_ino().expect("ino"), ceiling);
     }
 }

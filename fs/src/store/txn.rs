@@ -71,7 +71,7 @@ impl std::ops::Deref for StoreRef<'_> {
 /// A transaction on one account. Dropping it without `commit` discards every write.
 pub struct Txn<'s> {
     store: StoreRef<'s>,
-    /// Who commits (see [`super::with_origin`]); reported to change listeners.
+    /// Who commits (see [`super::new_origin`]; 0 when unknown); reported to change listeners.
     origin: u64,
     account: AccountId,
     /// The account lock; released before listeners run (see `commit`).
@@ -97,11 +97,12 @@ impl<'s> Txn<'s> {
         store: StoreRef<'s>,
         account: AccountId,
         lock: ArcMutexGuard<RawMutex, ()>,
+        origin: u64,
     ) -> Result<Self> {
         let account_meta = store.account(&account)?;
         Ok(Txn {
             store,
-            origin: super::current_origin(),
+            origin,
             account,
             lock: Some(lock),
             account_meta,

@@ -10,12 +10,17 @@
 //! A malformed request gets `Rlerror` and the connection lives on; only a broken transport
 //! (EOF, a frame whose size is below the header or above the msize, an I/O error) ends it.
 //! When it ends every fid is clunked: open files commit what they buffered, as at close.
+//!
+//! The same per-request path (`request.rs`: decode, run on `StateFs`, encode) also serves
+//! [`InProcess`], a session with no stream and no runtime: each request is served on the
+//! calling thread, for the guest kernel's synchronous client.
 
+mod in_process;
 mod ops;
+mod request;
 
 use std::collections::HashMap;
 use std::io;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -26,7 +31,9 @@ use tokio::task::JoinSet;
 
 use super::*;
 use crate::statefs::StateFs;
+pub use in_process::InProcess;
 use ops::Session;
+use request::{rflush, rlerror, Incoming};
 
 /// The smallest msize accepted: below it a `Twalk` with 16 long names cannot fit.
 pub const MIN_MSIZE: u32 = 4096;
@@ -66,14 +73,10 @@ impl Conn {
         let _ = self.tx.send(frame);
     }
 
-    fn send_rlerror(&self, tag: u16, errno: i32) {
-        let mut out = Vec::with_capacity(11);
-        encode_rlerror(tag, errno as u32, &mut out);
-        self.send(out);
-    }
-
-    /// Sends the reply of `tag`, then the `Rflush` of every `Tflush` that waited for it.
-    fn finish(&self, tag: u16, frame: Vec<u8>) {
+    /// Runs one request on the calling (blocking-pool) thread, sends its reply, then the
+    /// `Rflush` of every `Tflush` that waited for it.
+    fn run(&self, tag: u16, msg: Tmessage) {
+        let frame = self.session.answer(tag, msg);
         let mut inflight = self.inflight.lock();
         let flushes = inflight.remove(&tag).unwrap_or_default();
         self.send(frame);
@@ -81,61 +84,6 @@ impl Conn {
             self.send(rflush(ftag));
         }
     }
-
-    /// Runs one request on the calling (blocking-pool) thread and answers it.
-    fn run(&self, tag: u16, msg: Tmessage) {
-        let commits = matches!(
-            msg,
-            Tmessage::Setattr(_)
-                | Tmessage::Lcreate(_)
-                | Tmessage::Clunk(_)
-                | Tmessage::Remove(_)
-                | Tmessage::Mkdir(_)
-                | Tmessage::Unlinkat(_)
-                | Tmessage::Rename(_)
-                | Tmessage::Renameat(_)
-                | Tmessage::Fsync(_)
-        );
-        let res = catch_unwind(AssertUnwindSafe(|| self.session.handle(msg)));
-        if commits {
-            // What this request committed is visible on the FUSE side before the reply.
-            self.session.fs.store().settle();
-        }
-        let msize = self.session.msize.load(Ordering::Relaxed) as usize;
-        let mut out = Vec::new();
-        match res {
-            Ok(Ok(reply)) => {
-                if encode_reply(tag, &reply, &mut out).map_or(true, |len| len > msize) {
-                    out.clear();
-                    encode_rlerror(tag, libc::EIO as u32, &mut out);
-                }
-            }
-            Ok(Err(e)) => {
-                encode_rlerror(tag, e.0 as u32, &mut out);
-            }
-            Err(_) => {
-                tracing::error!(tag, "9P request handler panicked");
-                encode_rlerror(tag, libc::EIO as u32, &mut out);
-            }
-        }
-        self.finish(tag, out);
-    }
-
-    /// Clunks every fid (on `Tversion` and at the end of the connection).
-    fn clunk_all(&self) {
-        for f in self.session.fids.drain() {
-            if let Err(e) = self.session.release_fid(&f) {
-                tracing::warn!(errno = e.0, "9P: closing a fid at session end failed");
-            }
-        }
-    }
-}
-
-fn rflush(tag: u16) -> Vec<u8> {
-    let mut out = Vec::with_capacity(HEADER_LEN);
-    // Rflush has no body, so encoding cannot fail.
-    let _ = encode_reply(tag, &Rmessage::Flush(Rflush), &mut out);
-    out
 }
 
 /// Serves one connection until the peer closes it.
@@ -159,7 +107,7 @@ where
     let res = read_loop(&conn, rd, &mut tasks).await;
     while tasks.join_next().await.is_some() {}
     let closing = conn.clone();
-    let _ = tokio::task::spawn_blocking(move || closing.clunk_all()).await;
+    let _ = tokio::task::spawn_blocking(move || closing.session.clunk_all()).await;
     drop(conn); // the last sender: the writer drains what is queued and stops
     let written = writer.await.map_err(io::Error::other)?;
     res.and(written)
@@ -186,7 +134,6 @@ async fn read_loop<R: AsyncRead + Unpin>(
     mut rd: R,
     tasks: &mut JoinSet<()>,
 ) -> io::Result<()> {
-    let mut versioned = false;
     loop {
         while tasks.try_join_next().is_some() {}
         let mut size = [0u8; 4];
@@ -204,43 +151,21 @@ async fn read_loop<R: AsyncRead + Unpin>(
         let mut frame = vec![0u8; len];
         frame[..4].copy_from_slice(&size);
         rd.read_exact(&mut frame[4..]).await?;
-        let (tag, msg) = match decode_request(&frame, msize) {
-            Ok(m) => m,
-            Err(e) => match e.tag {
-                Some(tag) => {
-                    tracing::debug!("9P: {e}");
-                    conn.send_rlerror(tag, e.errno());
-                    continue;
-                }
-                None => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
-            },
+        let (tag, msg) = match conn.session.decode(&frame)? {
+            Incoming::Request(tag, msg) => (tag, msg),
+            Incoming::Refused(reply) => {
+                conn.send(reply);
+                continue;
+            }
         };
         match msg {
             Tmessage::Version(t) => {
                 // A new session: every outstanding request ends and every fid is clunked.
                 while tasks.join_next().await.is_some() {}
                 let c = conn.clone();
-                let _ = tokio::task::spawn_blocking(move || c.clunk_all()).await;
-                let reply = if !t.version.starts_with(VERSION_9P2000L) {
-                    Rversion {
-                        msize: msize.min(t.msize),
-                        version: VERSION_UNKNOWN.to_vec(),
-                    }
-                } else if t.msize < MIN_MSIZE {
-                    conn.send_rlerror(tag, libc::EINVAL);
-                    continue;
-                } else {
-                    let m = t.msize.min(conn.session.max_msize);
-                    conn.session.msize.store(m, Ordering::Relaxed);
-                    versioned = true;
-                    Rversion {
-                        msize: m,
-                        version: VERSION_9P2000L.to_vec(),
-                    }
-                };
-                let mut out = Vec::new();
-                if encode_reply(tag, &Rmessage::Version(reply), &mut out).is_ok() {
-                    conn.send(out);
+                match tokio::task::spawn_blocking(move || c.session.version(tag, t)).await {
+                    Ok(reply) => conn.send(reply),
+                    Err(_) => conn.send(rlerror(tag, libc::EIO)),
                 }
             }
             Tmessage::Flush(t) => {
@@ -250,11 +175,11 @@ async fn read_loop<R: AsyncRead + Unpin>(
                     None => conn.send(rflush(tag)),
                 }
             }
-            _ if !versioned => conn.send_rlerror(tag, libc::EPROTO),
+            _ if !conn.session.versioned() => conn.send(rlerror(tag, libc::EPROTO)),
             msg => {
                 if conn.inflight.lock().insert(tag, Vec::new()).is_some() {
                     // A tag still in use: the client broke the protocol; refuse the newcomer.
-                    conn.send_rlerror(tag, libc::EINVAL);
+                    conn.send(rlerror(tag, libc::EINVAL));
                     continue;
                 }
                 let c = conn.clone();

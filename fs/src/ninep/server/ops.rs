@@ -4,14 +4,14 @@
 //! this file only keeps the fid table, confines walks to the attach root and translates
 //! between wire fields and core types.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
 use super::super::fids::{Fid, FidTable, Open};
 use super::super::*;
 use crate::error::Error;
 use crate::statefs::{Attr, Ctx, FileKind, OpenFlags, RenameFlags, SetAttr, StateFs};
-use crate::store::ROOT_INO;
+use crate::store::{self, ROOT_INO};
 
 /// `statfs(2)`'s `f_type` of a 9P mount (`V9FS_MAGIC`).
 const V9FS_MAGIC: u32 = 0x0102_1997;
@@ -38,6 +38,10 @@ pub(crate) struct Session {
     pub(crate) msize: AtomicU32,
     pub(crate) max_msize: u32,
     pub(crate) read_only: bool,
+    /// Set by the first successful `Tversion`: nothing else is served before it.
+    pub(crate) versioned: AtomicBool,
+    /// Tags this connection's commits for change listeners.
+    origin: u64,
 }
 
 /// The qid of a file or directory: its persisted inode number, version 0 (versions that move
@@ -77,6 +81,8 @@ impl Session {
             msize: AtomicU32::new(max_msize),
             max_msize,
             read_only,
+            versioned: AtomicBool::new(false),
+            origin: store::new_origin(),
         }
     }
 
@@ -87,6 +93,7 @@ impl Session {
     fn ctx(&self, f: &Fid) -> Ctx {
         Ctx {
             read_only: f.read_only || self.read_only,
+            origin: self.origin,
         }
     }
 
@@ -98,7 +105,7 @@ impl Session {
     pub(crate) fn release_fid(&self, f: &Fid) -> R<()> {
         let res = match f.open {
             Open::No => Ok(()),
-            Open::File(fh) => self.fs.release(fh),
+            Open::File(fh) => self.fs.release(&self.ctx(f), fh),
             Open::Dir(dh) => {
                 self.fs.releasedir(dh);
                 Ok(())
@@ -108,7 +115,8 @@ impl Session {
         Ok(res?)
     }
 
-    /// Handles every request but `Tversion` and `Tflush`, which the connection loop owns.
+    /// Handles every request but `Tversion` and `Tflush`, which belong to the session's
+    /// request path (`request.rs`) and the connection loop.
     pub(crate) fn handle(&self, msg: Tmessage) -> R<Rmessage> {
         Ok(match msg {
             Tmessage::Attach(t) => Rmessage::Attach(self.attach(t)?),
@@ -177,8 +185,9 @@ impl Session {
                 })
             }
             Tmessage::Fsync(t) => {
-                match self.fid(t.fid)?.open {
-                    Open::File(fh) => self.fs.fsync(fh)?,
+                let f = self.fid(t.fid)?;
+                match f.open {
+                    Open::File(fh) => self.fs.fsync(&self.ctx(&f), fh)?,
                     _ => self.fs.sync_all()?,
                 }
                 Rmessage::Fsync(Rfsync)
@@ -417,17 +426,17 @@ impl Session {
         };
         let iounit = self.iounit();
         if !self.fids.set_open(t.fid, open, iounit) {
-            self.close(open);
+            self.close(&self.ctx(&f), open);
             return Err(Errno(libc::EBADF));
         }
         let qid = qid_of(&self.fs.getattr(f.ino)?);
         Ok(Rlopen { qid, iounit })
     }
 
-    fn close(&self, open: Open) {
+    fn close(&self, ctx: &Ctx, open: Open) {
         match open {
             Open::File(fh) => {
-                let _ = self.fs.release(fh);
+                let _ = self.fs.release(ctx, fh);
             }
             Open::Dir(dh) => self.fs.releasedir(dh),
             Open::No => {}
@@ -496,7 +505,7 @@ impl Session {
             return Err(Errno(if f.is_dir { libc::EISDIR } else { libc::EBADF }));
         };
         Ok(Rwrite {
-            count: self.fs.write(fh, t.offset, &t.data)?,
+            count: self.fs.write(&self.ctx(&f), fh, t.offset, &t.data)?,
         })
     }
 
@@ -562,6 +571,7 @@ impl Session {
         }
         let ctx = Ctx {
             read_only: self.ctx(od).read_only || self.ctx(nd).read_only,
+            origin: self.origin,
         };
         let moved = self.fs.lookup(od.ino, oldname).ok();
         let res = self.fs.rename(

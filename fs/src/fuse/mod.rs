@@ -1,12 +1,15 @@
 //! `FuseAdapter`: the FUSE transport for [`StateFs`]. Translation only: decode the request,
 //! call the core, encode the reply. No semantics live here.
 //!
-//! The kernel caches entries and attributes for [`TTL`] and drops page-cache contents at
-//! every open (no `FOPEN_KEEP_CACHE`). What this mount changes the kernel already knows;
-//! every other commit (a contract, a 9P client, `outlayerd state put`) reaches a change
-//! listener that invalidates exactly the inodes and names it touched, from a thread of its
-//! own (invalidating from inside a request can deadlock the kernel). So the next `stat` and
-//! `cat` see the new value, and repeated lookups cost no round trip.
+//! The kernel caches entries and attributes for [`TTL`], and file pages across opens
+//! (`FOPEN_KEEP_CACHE`). What this mount changes the kernel already knows: every request
+//! carries the mount's origin into the commits it makes. Every other commit (a contract, a
+//! 9P client, `outlayerd state put`) reaches a change listener that invalidates exactly the
+//! inodes and names it touched, from a thread of its own (invalidating from inside a request
+//! can deadlock the kernel). So the next `stat` and `cat` see the new value, and repeated
+//! lookups cost no round trip.
+
+mod invalidate;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -17,15 +20,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fuser::{
     Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags,
-    KernelConfig, LockOwner, MountOption, Notifier, ReplyAttr, ReplyCreate, ReplyData,
-    ReplyDirectory, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request, TimeOrNow,
-    WriteFlags,
+    KernelConfig, LockOwner, MountOption, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
+    ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request, TimeOrNow, WriteFlags,
 };
 
 use crate::error::Error;
 use crate::statefs::{Attr, Ctx, FileKind, OpenFlags, RenameFlags, SetAttr, StateFs};
-use crate::store::{self, Change, ChangeKind};
-use crate::AccountId;
+use crate::store;
+use invalidate::start_invalidator;
 
 /// How long the kernel may trust an entry or attribute it got from us.
 pub const TTL: Duration = Duration::from_secs(1);
@@ -33,9 +35,9 @@ pub const TTL: Duration = Duration::from_secs(1);
 /// Serves a [`StateFs`] to the kernel's FUSE driver.
 pub struct FuseAdapter {
     fs: Arc<StateFs>,
+    /// Its origin tags this mount's commits, so the invalidator skips what the kernel
+    /// already knows.
     ctx: Ctx,
-    /// Tags this mount's commits, so the invalidator skips what the kernel already knows.
-    origin: u64,
 }
 
 /// How to mount.
@@ -54,8 +56,10 @@ impl FuseAdapter {
     pub fn new(fs: Arc<StateFs>, read_only: bool) -> Self {
         FuseAdapter {
             fs,
-            ctx: Ctx { read_only },
-            origin: store::new_origin(),
+            ctx: Ctx {
+                read_only,
+                origin: store::new_origin(),
+            },
         }
     }
 
@@ -85,117 +89,17 @@ impl FuseAdapter {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         config.n_threads = Some(cfg.threads.unwrap_or(cores.min(4)).max(1));
         config.clone_fd = true;
-        let (fs, origin) = (self.fs.clone(), self.origin);
+        let (fs, origin) = (self.fs.clone(), self.ctx.origin);
         let session = fuser::spawn_mount(self, mountpoint, &config)?;
         start_invalidator(fs, session.notifier(), origin)?;
         Ok(session)
     }
 
-    /// Runs a request body with this mount's origin; a panic in it becomes EIO (the dropped
-    /// reply sends it) instead of killing the worker thread and hanging the mount.
+    /// Runs a request body; a panic in it becomes EIO (the dropped reply sends it) instead
+    /// of killing the worker thread and hanging the mount.
     fn guarded(&self, op: &'static str, body: impl FnOnce()) {
-        let run = || store::with_origin(self.origin, body);
-        if catch_unwind(AssertUnwindSafe(run)).is_err() {
+        if catch_unwind(AssertUnwindSafe(body)).is_err() {
             tracing::error!(op, "request handler panicked; replied EIO");
-        }
-    }
-}
-
-/// Listens to the store's commits and drops the kernel's cached view of what other origins
-/// changed. Errors (ENOENT: the kernel had nothing cached) are expected and ignored.
-fn start_invalidator(fs: Arc<StateFs>, notifier: Notifier, origin: u64) -> std::io::Result<()> {
-    let (tx, rx) = std::sync::mpsc::channel::<Invalidation>();
-    let pending = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let (sender, queued) = (tx.clone(), pending.clone());
-    fs.store()
-        .on_change(Box::new(move |account, from, changes| {
-            let own = from == origin;
-            // A directory made here can still change names the kernel cached: keys below it
-            // used to show in its parent.
-            let wanted: Vec<Change> = changes
-                .iter()
-                .filter(|c| !own || c.kind == ChangeKind::DirAdded)
-                .cloned()
-                .collect();
-            if !wanted.is_empty() {
-                queued.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let _ = sender.send(Invalidation::Changes(account.clone(), own, wanted));
-            }
-        }));
-    let waiting = pending.clone();
-    fs.store().on_settle(Box::new(move || {
-        if waiting.load(std::sync::atomic::Ordering::SeqCst) == 0 {
-            return;
-        }
-        let (done, wait) = std::sync::mpsc::sync_channel(1);
-        if tx.send(Invalidation::Barrier(done)).is_ok() {
-            // Bounded: a wedged kernel must not hang the caller forever.
-            let _ = wait.recv_timeout(Duration::from_secs(2));
-        }
-    }));
-    std::thread::Builder::new()
-        .name("fuse-invalidate".into())
-        .spawn(move || {
-            for msg in rx {
-                match msg {
-                    Invalidation::Barrier(done) => {
-                        let _ = done.try_send(());
-                    }
-                    Invalidation::Changes(account, own, changes) => {
-                        invalidate(&fs, &notifier, &account, own, &changes);
-                        pending.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-                    }
-                }
-            }
-        })?;
-    Ok(())
-}
-
-/// Work for the invalidation thread.
-enum Invalidation {
-    /// Changes of one commit: (account, made by this mount, what changed).
-    Changes(AccountId, bool, Vec<Change>),
-    /// Answer once everything queued before it is done.
-    Barrier(std::sync::mpsc::SyncSender<()>),
-}
-
-/// Drops the kernel's cached view of `changes`.
-fn invalidate(
-    fs: &StateFs,
-    notifier: &Notifier,
-    account: &AccountId,
-    own: bool,
-    changes: &[Change],
-) {
-    let entry = |parent: u64, name: &str| {
-        let _ = notifier.inval_entry(INodeNo(parent), OsStr::new(name));
-    };
-    for c in changes {
-        match c.kind {
-            ChangeKind::Written => {
-                let _ = notifier.inval_inode(INodeNo(c.ino), 0, 0);
-            }
-            ChangeKind::Removed => {
-                let _ = notifier.inval_inode(INodeNo(c.ino), 0, 0);
-                if let Ok(Some((parent, name))) = fs.key_location(account, &c.key) {
-                    entry(parent, &name);
-                }
-            }
-            ChangeKind::DirAdded => {
-                let parent = fs.dir_location(account, &c.key).ok().flatten();
-                let hidden = fs.names_hidden_by_dir(account, &c.key).unwrap_or_default();
-                if let Some((parent, name)) = parent {
-                    if !own {
-                        entry(parent, &name);
-                    }
-                    hidden.iter().for_each(|n| entry(parent, n));
-                }
-            }
-            ChangeKind::DirRemoved | ChangeKind::AccountRemoved => {
-                if let Ok(Some((parent, name))) = fs.dir_location(account, &c.key) {
-                    entry(parent, &name);
-                }
-            }
         }
     }
 }
@@ -362,7 +266,7 @@ impl Filesystem for FuseAdapter {
             reply_entry(
                 reply,
                 name,
-                r.and_then(|(attr, fh)| self.fs.release(fh).map(|()| attr)),
+                r.and_then(|(attr, fh)| self.fs.release(&self.ctx, fh).map(|()| attr)),
             );
         });
     }
@@ -495,9 +399,11 @@ impl Filesystem for FuseAdapter {
         _lock_owner: Option<LockOwner>,
         reply: ReplyWrite,
     ) {
-        self.guarded("write", || match self.fs.write(fh.0, offset, data) {
-            Ok(n) => reply.written(n),
-            Err(e) => reply.error(errno(&e)),
+        self.guarded("write", || {
+            match self.fs.write(&self.ctx, fh.0, offset, data) {
+                Ok(n) => reply.written(n),
+                Err(e) => reply.error(errno(&e)),
+            }
         });
     }
 
@@ -509,7 +415,9 @@ impl Filesystem for FuseAdapter {
         _lock_owner: LockOwner,
         reply: ReplyEmpty,
     ) {
-        self.guarded("flush", || reply_empty(reply, self.fs.flush(fh.0)));
+        self.guarded("flush", || {
+            reply_empty(reply, self.fs.flush(&self.ctx, fh.0))
+        });
     }
 
     fn release(
@@ -522,7 +430,9 @@ impl Filesystem for FuseAdapter {
         _flush: bool,
         reply: ReplyEmpty,
     ) {
-        self.guarded("release", || reply_empty(reply, self.fs.release(fh.0)));
+        self.guarded("release", || {
+            reply_empty(reply, self.fs.release(&self.ctx, fh.0))
+        });
     }
 
     fn fsync(
@@ -533,7 +443,9 @@ impl Filesystem for FuseAdapter {
         _datasync: bool,
         reply: ReplyEmpty,
     ) {
-        self.guarded("fsync", || reply_empty(reply, self.fs.fsync(fh.0)));
+        self.guarded("fsync", || {
+            reply_empty(reply, self.fs.fsync(&self.ctx, fh.0))
+        });
     }
 
     fn opendir(&self, _req: &Request, ino: INodeNo, _flags: fuser::OpenFlags, reply: ReplyOpen) {
