@@ -68,17 +68,20 @@ impl External for TxnState {
 mod tests {
     use std::sync::Arc;
 
-    use outlayer_fs::statefs::{Ctx, OpenFlags, StateFs};
-    use outlayer_fs::store::{Store, ROOT_INO};
+    use outlayer_fs::ninep::server::{InProcess, ServerConfig};
+    use outlayer_fs::ninep::sync_client::Client;
+    use outlayer_fs::statefs::StateFs;
+    use outlayer_fs::store::Store;
     use outlayer_fs::AccountId;
 
     use super::*;
     use crate::near::syscalls::{dispatch, SYS_NEAR_STORAGE_READ, SYS_NEAR_STORAGE_WRITE};
     use crate::near::{Mem, VmLogic};
 
-    /// The call's one transaction seen from both sides: a key written by syscall 400 is a
-    /// file of the call's `/near/state` session (a bound `StateFs`), a file written there is
-    /// what syscall 401 reads, and the store sees neither until the call commits.
+    /// The call's one transaction seen from both sides, as a guest task will see it: a key
+    /// written by syscall 400 is a file of the call's `/near/state` (a 9P session bound to
+    /// the transaction, every message encoded and decoded), a file written there is what
+    /// syscall 401 reads, and the store sees neither until the call commits.
     #[test]
     fn syscalls_and_the_state_mount_share_the_calls_transaction() {
         let dir = tempfile::tempdir().unwrap();
@@ -88,42 +91,39 @@ mod tests {
         let ctx = crate::near::tests::ctx(false);
         let mut logic = VmLogic::new(TxnState::new(txn.clone()), ctx);
         let (fs, _session) = StateFs::bound(store.clone(), txn.clone(), false).unwrap();
+        let state = Client::new(InProcess::new(fs, ServerConfig::default()));
+        state.version(64 << 10).unwrap();
+        state.attach(0, "").unwrap();
 
         let mut memory = vec![0u8; 256];
         memory[..5].copy_from_slice(b"count");
         memory[64..66].copy_from_slice(b"41");
+        let args = [0, 5, 64, 2, 0, 0];
         let written = dispatch(
             &mut logic,
             &mut Mem(&mut memory),
             SYS_NEAR_STORAGE_WRITE,
-            [0, 5, 64, 2, 0, 0],
+            args,
         );
         assert_eq!(written, Ok(0));
 
-        let home = fs.lookup(ROOT_INO, b"app.near").unwrap();
-        let count = fs.lookup(home.ino, b"count").unwrap();
-        let ctx = Ctx::default();
-        let read = OpenFlags {
-            read: true,
-            ..OpenFlags::default()
-        };
-        let fh = fs.open(&ctx, count.ino, read).unwrap();
-        assert_eq!(fs.read(fh, 0, 64).unwrap(), b"41");
-        fs.release(fh).unwrap();
+        state.walk(0, 1, &[b"count"]).unwrap();
+        state.lopen(1, libc::O_RDONLY as u32).unwrap();
+        assert_eq!(state.read(1, 0, 64).unwrap(), b"41");
+        state.clunk(1).unwrap();
 
-        let write = OpenFlags {
-            write: true,
-            ..OpenFlags::default()
-        };
-        let (_, fh) = fs.create(&ctx, home.ino, b"note", write, true).unwrap();
-        fs.write(fh, 0, b"hi").unwrap();
-        fs.release(fh).unwrap();
+        state.walk(0, 2, &[]).unwrap();
+        let flags = (libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL) as u32;
+        state.lcreate(2, b"note", flags).unwrap();
+        state.write(2, 0, b"hi").unwrap();
+        state.clunk(2).unwrap();
         memory[..4].copy_from_slice(b"note");
+        let args = [0, 4, 128, 16, 0, 0];
         let n = dispatch(
             &mut logic,
             &mut Mem(&mut memory),
             SYS_NEAR_STORAGE_READ,
-            [0, 4, 128, 16, 0, 0],
+            args,
         );
         assert_eq!(n, Ok(2));
         assert_eq!(&memory[128..130], b"hi");

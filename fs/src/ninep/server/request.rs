@@ -69,7 +69,10 @@ impl Session {
     /// Runs one request (any but `Tversion` and `Tflush`) on the calling thread and returns
     /// its reply frame.
     pub(super) fn answer(&self, tag: u16, msg: Tmessage) -> Vec<u8> {
-        let settle = commits(&msg);
+        // A bound session commits nothing to the store (its writes wait in the execution's
+        // transaction), so it has nothing to wait for, and a guest's file I/O must not stall
+        // behind invalidations of other writers' commits.
+        let settle = commits(&msg) && self.fs.bound_account().is_none();
         let res = catch_unwind(AssertUnwindSafe(|| self.handle(msg)));
         if settle {
             // What this request committed is visible on the FUSE side before the reply.
