@@ -9,7 +9,6 @@
 //!   the syscall layer decoded itself, results are copied into a caller-supplied buffer.
 
 use super::errors::{HostError, HostResult};
-use super::gas::ext;
 use super::memory::Mem;
 use super::{External, VmLogic};
 
@@ -63,18 +62,9 @@ impl<E: External> VmLogic<E> {
         match input {
             Bytes::Memory { ptr, len } => self.read_mem(mem, ptr, len),
             Bytes::Register(id) => {
-                let n = self
-                    .regs
-                    .get(id)
-                    .ok_or(HostError::InvalidRegisterId(id))?
-                    .len() as u64;
-                self.gas.burn(ext::READ_REGISTER_BASE)?;
-                self.gas.pay_per(ext::READ_REGISTER_BYTE, n)?;
-                Ok(self
-                    .regs
-                    .get(id)
-                    .ok_or(HostError::InvalidRegisterId(id))?
-                    .to_vec())
+                self.pay_register_read(id)?;
+                let data = self.regs.get(id).ok_or(HostError::InvalidRegisterId(id))?;
+                Ok(data.to_vec())
             }
             Bytes::Given(b) => Ok(b),
         }

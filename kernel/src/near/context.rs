@@ -89,21 +89,9 @@ impl<E: External> VmLogic<E> {
         self.deliver(mem, out, id)
     }
 
-    /// `current_account_id(register_id)`.
-    pub fn current_account_id(&mut self, mem: &mut Mem<'_>, register_id: u64) -> HostResult<()> {
-        self.account_id(mem, Role::Current, Out::Register(register_id))
-            .map(drop)
-    }
-
     /// `chain_id(register_id)`.
     pub fn chain_id(&mut self, _m: &mut Mem<'_>, register_id: u64) -> HostResult<()> {
         self.reg_string(register_id, self.ctx.chain_id.clone().into_bytes())
-    }
-
-    /// `signer_account_id(register_id)`; prohibited in views.
-    pub fn signer_account_id(&mut self, mem: &mut Mem<'_>, register_id: u64) -> HostResult<()> {
-        self.account_id(mem, Role::Signer, Out::Register(register_id))
-            .map(drop)
     }
 
     /// `signer_account_pk(register_id)`; prohibited in views.
@@ -111,16 +99,6 @@ impl<E: External> VmLogic<E> {
         self.gas.burn(ext::BASE)?;
         self.not_in_view("signer_account_pk")?;
         self.set_register(register_id, self.ctx.signer_account_pk.clone())
-    }
-
-    /// `predecessor_account_id(register_id)`; prohibited in views.
-    pub fn predecessor_account_id(
-        &mut self,
-        mem: &mut Mem<'_>,
-        register_id: u64,
-    ) -> HostResult<()> {
-        self.account_id(mem, Role::Predecessor, Out::Register(register_id))
-            .map(drop)
     }
 
     /// `refund_to_account_id(register_id)`: who gets refunds (the predecessor for a

@@ -227,55 +227,6 @@ impl<E: External> VmLogic<E> {
         self.deliver(mem, out, alg.digest(&data))
     }
 
-    /// `sha256(value_len, value_ptr, register_id)`.
-    pub fn sha256(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
-        let input = Bytes::env(len, ptr);
-        self.hash(mem, Hash::Sha256, input, Out::Register(reg))
-            .map(drop)
-    }
-
-    /// `keccak256(value_len, value_ptr, register_id)`.
-    pub fn keccak256(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
-        let input = Bytes::env(len, ptr);
-        self.hash(mem, Hash::Keccak256, input, Out::Register(reg))
-            .map(drop)
-    }
-
-    /// `keccak512(value_len, value_ptr, register_id)`.
-    pub fn keccak512(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
-        let input = Bytes::env(len, ptr);
-        self.hash(mem, Hash::Keccak512, input, Out::Register(reg))
-            .map(drop)
-    }
-
-    /// `sha3_256(value_len, value_ptr, register_id)`.
-    pub fn sha3_256(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
-        let input = Bytes::env(len, ptr);
-        self.hash(mem, Hash::Sha3_256, input, Out::Register(reg))
-            .map(drop)
-    }
-
-    /// `sha3_384(value_len, value_ptr, register_id)`.
-    pub fn sha3_384(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
-        let input = Bytes::env(len, ptr);
-        self.hash(mem, Hash::Sha3_384, input, Out::Register(reg))
-            .map(drop)
-    }
-
-    /// `sha3_512(value_len, value_ptr, register_id)`.
-    pub fn sha3_512(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
-        let input = Bytes::env(len, ptr);
-        self.hash(mem, Hash::Sha3_512, input, Out::Register(reg))
-            .map(drop)
-    }
-
-    /// `ripemd160(value_len, value_ptr, register_id)`.
-    pub fn ripemd160(&mut self, mem: &mut Mem<'_>, len: u64, ptr: u64, reg: u64) -> HostResult<()> {
-        let input = Bytes::env(len, ptr);
-        self.hash(mem, Hash::Ripemd160, input, Out::Register(reg))
-            .map(drop)
-    }
-
     /// `ecrecover(hash_len, hash_ptr, sig_len, sig_ptr, v, malleability_flag, register_id)`:
     /// 1 and the 64-byte uncompressed public key (no 0x04 prefix) in the register, or 0.
     #[allow(clippy::too_many_arguments)]

@@ -28,6 +28,7 @@ mod bls12381;
 mod context;
 mod crypto;
 mod curves;
+mod env;
 mod errors;
 pub mod gas;
 pub mod imports;

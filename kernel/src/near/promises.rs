@@ -114,7 +114,14 @@ pub struct FunctionCall {
 impl FunctionCall {
     /// The `env` convention: method and arguments are "memory or register", the amount a
     /// u128 in memory.
-    fn env(m_len: u64, m_ptr: u64, a_len: u64, a_ptr: u64, amount_ptr: u64, gas: Gas) -> Self {
+    pub(crate) fn env(
+        m_len: u64,
+        m_ptr: u64,
+        a_len: u64,
+        a_ptr: u64,
+        amount_ptr: u64,
+        gas: Gas,
+    ) -> Self {
         FunctionCall {
             method: Bytes::env(m_len, m_ptr),
             args: Bytes::env(a_len, a_ptr),
@@ -262,44 +269,6 @@ impl<E: External> VmLogic<E> {
         Ok(p)
     }
 
-    /// `promise_create(account, method, args, amount_ptr, gas)`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn promise_create(
-        &mut self,
-        mem: &mut Mem<'_>,
-        acc_len: u64,
-        acc_ptr: u64,
-        m_len: u64,
-        m_ptr: u64,
-        a_len: u64,
-        a_ptr: u64,
-        amount_ptr: u64,
-        gas: u64,
-    ) -> HostResult<u64> {
-        let call = FunctionCall::env(m_len, m_ptr, a_len, a_ptr, amount_ptr, gas);
-        self.call_promise(mem, None, Bytes::env(acc_len, acc_ptr), call)
-    }
-
-    /// `promise_then(promise, account, method, args, amount_ptr, gas)`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn promise_then(
-        &mut self,
-        mem: &mut Mem<'_>,
-        promise_idx: u64,
-        acc_len: u64,
-        acc_ptr: u64,
-        m_len: u64,
-        m_ptr: u64,
-        a_len: u64,
-        a_ptr: u64,
-        amount_ptr: u64,
-        gas: u64,
-    ) -> HostResult<u64> {
-        let call = FunctionCall::env(m_len, m_ptr, a_len, a_ptr, amount_ptr, gas);
-        let account = Bytes::env(acc_len, acc_ptr);
-        self.call_promise(mem, Some(promise_idx), account, call)
-    }
-
     /// `promise_and(promise_idx_ptr, count)`: a joint promise over u64 LE indices.
     pub fn promise_and(&mut self, mem: &mut Mem<'_>, ptr: u64, count: u64) -> HostResult<u64> {
         self.gas.burn(ext::BASE)?;
@@ -346,28 +315,6 @@ impl<E: External> VmLogic<E> {
             },
         };
         self.new_receipt(account, deps)
-    }
-
-    /// `promise_batch_create(account_id_len, account_id_ptr)`: an empty receipt.
-    pub fn promise_batch_create(
-        &mut self,
-        mem: &mut Mem<'_>,
-        acc_len: u64,
-        acc_ptr: u64,
-    ) -> HostResult<u64> {
-        self.new_batch(mem, None, Bytes::env(acc_len, acc_ptr))
-    }
-
-    /// `promise_batch_then(promise, account_id_len, account_id_ptr)`: an empty receipt that
-    /// waits for `promise`.
-    pub fn promise_batch_then(
-        &mut self,
-        mem: &mut Mem<'_>,
-        promise_idx: u64,
-        acc_len: u64,
-        acc_ptr: u64,
-    ) -> HostResult<u64> {
-        self.new_batch(mem, Some(promise_idx), Bytes::env(acc_len, acc_ptr))
     }
 
     /// `promise_set_refund_to(promise, account_id_len, account_id_ptr)`.
@@ -423,41 +370,6 @@ impl<E: External> VmLogic<E> {
             gas_weight,
         };
         self.push_action(r, action)
-    }
-
-    /// `promise_batch_action_function_call(promise, method, args, amount_ptr, gas)`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn promise_batch_action_function_call(
-        &mut self,
-        mem: &mut Mem<'_>,
-        promise_idx: u64,
-        m_len: u64,
-        m_ptr: u64,
-        a_len: u64,
-        a_ptr: u64,
-        amount_ptr: u64,
-        gas: u64,
-    ) -> HostResult<()> {
-        let call = FunctionCall::env(m_len, m_ptr, a_len, a_ptr, amount_ptr, gas);
-        self.add_function_call(mem, promise_idx, call, 0)
-    }
-
-    /// `promise_batch_action_function_call_weight(…, gas, gas_weight)`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn promise_batch_action_function_call_weight(
-        &mut self,
-        mem: &mut Mem<'_>,
-        promise_idx: u64,
-        m_len: u64,
-        m_ptr: u64,
-        a_len: u64,
-        a_ptr: u64,
-        amount_ptr: u64,
-        gas: u64,
-        gas_weight: u64,
-    ) -> HostResult<()> {
-        let call = FunctionCall::env(m_len, m_ptr, a_len, a_ptr, amount_ptr, gas);
-        self.add_function_call(mem, promise_idx, call, gas_weight)
     }
 
     /// `promise_results_count()`: 0 for a top-level call.

@@ -63,9 +63,9 @@ impl<E: External> VmLogic<E> {
         self.regs.set(id, data)
     }
 
-    /// `read_register(register_id, ptr)`: copies a register into memory.
-    pub fn read_register(&mut self, mem: &mut Mem<'_>, id: u64, ptr: u64) -> HostResult<()> {
-        self.gas.burn(ext::BASE)?;
+    /// Pays for reading register `id` (`read_register_base + byte * len`); its length, or
+    /// `InvalidRegisterId` when it was never written.
+    pub(crate) fn pay_register_read(&mut self, id: u64) -> HostResult<u64> {
         let len = self
             .regs
             .get(id)
@@ -73,6 +73,13 @@ impl<E: External> VmLogic<E> {
             .len() as u64;
         self.gas.burn(ext::READ_REGISTER_BASE)?;
         self.gas.pay_per(ext::READ_REGISTER_BYTE, len)?;
+        Ok(len)
+    }
+
+    /// `read_register(register_id, ptr)`: copies a register into memory.
+    pub fn read_register(&mut self, mem: &mut Mem<'_>, id: u64, ptr: u64) -> HostResult<()> {
+        self.gas.burn(ext::BASE)?;
+        let len = self.pay_register_read(id)?;
         self.gas.burn(ext::WRITE_MEMORY_BASE)?;
         self.gas.pay_per(ext::WRITE_MEMORY_BYTE, len)?;
         let data = self.regs.get(id).ok_or(HostError::InvalidRegisterId(id))?;

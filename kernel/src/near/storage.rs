@@ -157,63 +157,6 @@ impl<E: External> VmLogic<E> {
         self.ext.storage_has_key(&key)
     }
 
-    /// `storage_write(key_len, key_ptr, value_len, value_ptr, register_id)`: 1 if the key
-    /// existed (its old value goes to the register), 0 if new.
-    pub fn storage_write(
-        &mut self,
-        mem: &mut Mem<'_>,
-        key_len: u64,
-        key_ptr: u64,
-        value_len: u64,
-        value_ptr: u64,
-        register_id: u64,
-    ) -> HostResult<u64> {
-        let (key, value) = (
-            Bytes::env(key_len, key_ptr),
-            Bytes::env(value_len, value_ptr),
-        );
-        let existed = self.write_storage(mem, key, value, Out::Register(register_id))?;
-        Ok(u64::from(existed))
-    }
-
-    /// `storage_read(key_len, key_ptr, register_id)`: 1 and the value in the register, or 0.
-    pub fn storage_read(
-        &mut self,
-        mem: &mut Mem<'_>,
-        key_len: u64,
-        key_ptr: u64,
-        register_id: u64,
-    ) -> HostResult<u64> {
-        let key = Bytes::env(key_len, key_ptr);
-        let found = self.read_storage(mem, key, Out::Register(register_id))?;
-        Ok(u64::from(found.is_some()))
-    }
-
-    /// `storage_remove(key_len, key_ptr, register_id)`: 1 and the old value in the register,
-    /// or 0.
-    pub fn storage_remove(
-        &mut self,
-        mem: &mut Mem<'_>,
-        key_len: u64,
-        key_ptr: u64,
-        register_id: u64,
-    ) -> HostResult<u64> {
-        let key = Bytes::env(key_len, key_ptr);
-        let existed = self.remove_storage(mem, key, Out::Register(register_id))?;
-        Ok(u64::from(existed))
-    }
-
-    /// `storage_has_key(key_len, key_ptr)`: 1 or 0.
-    pub fn storage_has_key(
-        &mut self,
-        mem: &mut Mem<'_>,
-        key_len: u64,
-        key_ptr: u64,
-    ) -> HostResult<u64> {
-        let found = self.has_storage(mem, Bytes::env(key_len, key_ptr))?;
-        Ok(u64::from(found))
-    }
-
     /// `storage_iter_prefix`: deprecated in nearcore, always an error.
     pub fn storage_iter_prefix(&mut self, _m: &mut Mem<'_>, _l: u64, _p: u64) -> HostResult<u64> {
         Err(HostError::Deprecated("storage_iter_prefix".into()))
