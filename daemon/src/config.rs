@@ -1,4 +1,6 @@
-//! Where things live: data directory and sockets, with the defaults of ARCHITECTURE.md.
+//! Where things live: the data directory and the sockets, with defaults that need no
+//! configuration (XDG directories for a user, `/var/lib/outlayer` and `/run/outlayer` under
+//! systemd).
 
 use std::path::{Path, PathBuf};
 

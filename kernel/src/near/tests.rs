@@ -36,7 +36,8 @@ fn storage_write_costs_the_worked_example() {
     buf[8..16].copy_from_slice(&9u64.to_le_bytes());
     let mut mem = Mem(&mut buf);
     assert_eq!(l.storage_write(&mut mem, 5, 0, 8, 8, 0), Ok(0));
-    // near-abi.md §4: 70_331_210_487 gas for a new 5-byte key / 8-byte value from memory.
+    // nearcore's worked example (PV 88 costs): 70_331_210_487 gas for a new 5-byte key and
+    // 8-byte value, both read from memory.
     assert_eq!(l.gas.burnt(), 70_331_210_487);
     assert_eq!(l.storage_usage, 100 + 5 + 8 + 40);
     // Overwrite: old value evicted into register 3, usage changes by the value delta only.
