@@ -25,11 +25,6 @@ impl TxnState {
     pub fn new(txn: SharedTxn) -> Self {
         TxnState { txn }
     }
-
-    /// The shared transaction.
-    pub fn txn(&self) -> &SharedTxn {
-        &self.txn
-    }
 }
 
 impl External for TxnState {

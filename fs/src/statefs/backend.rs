@@ -91,13 +91,6 @@ impl BoundTxn {
         self.bound.txn.take().ok_or(Error::BadHandle)
     }
 
-    /// Commits into the transaction what the session's open files still buffer, as a close
-    /// would, and keeps the session alive (for a caller that goes on reading the shared
-    /// transaction through another path, such as a NEAR host function).
-    pub fn flush(&self) -> Result<()> {
-        self.fs.flush_all()
-    }
-
     /// Commits everything the session wrote, as one batch.
     pub fn commit(self) -> Result<Vec<Change>> {
         self.into_txn()?.commit()

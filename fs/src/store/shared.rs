@@ -52,11 +52,6 @@ impl SharedTxn {
     pub fn take(&self) -> Option<Txn<'static>> {
         self.txn.lock().take()
     }
-
-    /// True when both handles share one transaction.
-    pub fn same(&self, other: &SharedTxn) -> bool {
-        Arc::ptr_eq(&self.txn, &other.txn)
-    }
 }
 
 /// What an operation on an ended transaction reports.
@@ -77,7 +72,6 @@ mod tests {
         let account = AccountId::new("a.near").unwrap();
         let shared = SharedTxn::new(store.begin_shared(&account).unwrap());
         let other = shared.clone();
-        assert!(shared.same(&other));
         shared.lock().unwrap().put(b"k", b"v".to_vec()).unwrap();
         assert_eq!(
             other.lock().unwrap().get(b"k").unwrap(),
