@@ -51,6 +51,12 @@ pub enum Command {
     },
     /// Call a contract method; prints the outcome as one JSON object
     Call(CallArgs),
+    /// Show what the store occupies: data directory, write-ahead log, last flush
+    Stats {
+        /// Print one JSON object instead of a table
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `outlayerd call`.

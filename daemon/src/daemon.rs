@@ -63,7 +63,7 @@ impl Daemon {
         (r > 0).then_some(r)
     }
 
-    /// Stops the listeners, makes every acknowledged write durable, then removes the
+    /// Stops the listeners, makes every acknowledged write durable and flushes, then removes the
     /// control socket (a CLI finding none falls back to the store, which is then free).
     pub fn stop(self) -> anyhow::Result<()> {
         let Daemon {
@@ -74,6 +74,8 @@ impl Daemon {
         } = self;
         drop(listeners);
         store.sync()?;
+        // Write buffers to tables, so the next start replays no log.
+        store.flush()?;
         drop(control);
         Ok(())
     }

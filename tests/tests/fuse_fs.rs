@@ -616,9 +616,9 @@ fn unsupported_operations_and_ownership() {
         EPERM,
     );
     std::os::unix::fs::chown(a.join("f"), Some(me), None).unwrap();
-    // chmod: accepted and ignored.
+    // chmod: kept (fuse_metadata.rs has the rest of the story).
     fs::set_permissions(a.join("f"), fs::Permissions::from_mode(0o600)).unwrap();
-    assert_eq!(fs::metadata(a.join("f")).unwrap().mode() & 0o7777, 0o644);
+    assert_eq!(fs::metadata(a.join("f")).unwrap().mode() & 0o7777, 0o600);
     assert_eq!(fs::read(a.join("f")).unwrap(), b"v");
     // Extended attributes are not supported (and do not break anything).
     let r = nix::sys::stat::stat(&a.join("f")).unwrap();

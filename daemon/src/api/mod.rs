@@ -14,8 +14,10 @@ mod serde_text;
 
 pub use context::Context;
 pub use error::{ApiError, ErrorKind};
-pub use handler::{dispatch, Handler, ItemSink};
-pub use request::{Bytes, CallSpec, Deploy, Ping, Request, StateGet, StateLs, StatePut, StateRm};
+pub use handler::{dispatch, Handler, ItemSink, StatsReport, StoreReport};
+pub use request::{
+    Bytes, CallSpec, Deploy, Ping, Request, StateGet, StateLs, StatePut, StateRm, Stats,
+};
 
 #[cfg(test)]
 mod tests;

@@ -38,7 +38,13 @@ requests! {
     Deploy(Deploy),
     /// Run a contract method.
     Call(CallSpec),
+    /// Report the store's disk use.
+    Stats(Stats),
 }
+
+/// `stats`: what the daemon's store occupies (see `handler::stats`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Stats {}
 
 /// `ping`: answered with `"pong"`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

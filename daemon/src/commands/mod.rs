@@ -4,6 +4,7 @@
 pub mod call;
 pub mod deploy;
 pub mod state;
+pub mod stats;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -25,10 +25,11 @@ pub(super) fn start_invalidator(
         .on_change(Box::new(move |account, from, changes| {
             let own = from == origin;
             // A directory made here can still change names the kernel cached: keys below it
-            // used to show in its parent.
+            // used to show in its parent. And an attribute change made here may be one the
+            // kernel never asked for (the atime an open moves).
             let wanted: Vec<Change> = changes
                 .iter()
-                .filter(|c| !own || c.kind == ChangeKind::DirAdded)
+                .filter(|c| !own || matches!(c.kind, ChangeKind::DirAdded | ChangeKind::Attr))
                 .cloned()
                 .collect();
             if !wanted.is_empty() {
@@ -88,6 +89,10 @@ fn invalidate(
         match c.kind {
             ChangeKind::Written => {
                 let _ = notifier.inval_inode(INodeNo(c.ino), 0, 0);
+            }
+            // A negative offset drops the attributes only: the cached pages are still right.
+            ChangeKind::Attr => {
+                let _ = notifier.inval_inode(INodeNo(c.ino), -1, 0);
             }
             ChangeKind::Removed => {
                 let _ = notifier.inval_inode(INodeNo(c.ino), 0, 0);

@@ -76,7 +76,6 @@ impl FuseAdapter {
             MountOption::DefaultPermissions,
             MountOption::NoDev,
             MountOption::NoSuid,
-            MountOption::NoExec,
         ];
         if cfg.read_only {
             opts.push(MountOption::RO);
@@ -127,7 +126,7 @@ fn file_attr(a: &Attr) -> FileAttr {
         ino: INodeNo(a.ino),
         size: a.size,
         blocks: a.size.div_ceil(512),
-        atime: mtime,
+        atime: system_time(a.atime_ns),
         mtime,
         ctime: system_time(a.ctime_ns),
         crtime: mtime,
@@ -215,7 +214,7 @@ impl Filesystem for FuseAdapter {
         uid: Option<u32>,
         gid: Option<u32>,
         size: Option<u64>,
-        _atime: Option<TimeOrNow>,
+        atime: Option<TimeOrNow>,
         mtime: Option<TimeOrNow>,
         _ctime: Option<SystemTime>,
         fh: Option<FileHandle>,
@@ -229,6 +228,7 @@ impl Filesystem for FuseAdapter {
             let set = SetAttr {
                 size,
                 mtime_ns: mtime.map(ns_of),
+                atime_ns: atime.map(ns_of),
                 mode,
                 uid,
                 gid,
@@ -262,7 +262,7 @@ impl Filesystem for FuseAdapter {
             };
             let r = self
                 .fs
-                .create(&self.ctx, parent.0, name.as_bytes(), flags, true);
+                .create(&self.ctx, parent.0, name.as_bytes(), flags, mode, true);
             reply_entry(
                 reply,
                 name,
@@ -276,15 +276,16 @@ impl Filesystem for FuseAdapter {
         _req: &Request,
         parent: INodeNo,
         name: &OsStr,
-        _mode: u32,
+        mode: u32,
         _umask: u32,
         reply: ReplyEntry,
     ) {
+        // The kernel has applied the umask already (no FUSE_DONT_MASK).
         self.guarded("mkdir", || {
             reply_entry(
                 reply,
                 name,
-                self.fs.mkdir(&self.ctx, parent.0, name.as_bytes()),
+                self.fs.mkdir(&self.ctx, parent.0, name.as_bytes(), mode),
             )
         });
     }
@@ -557,7 +558,7 @@ impl Filesystem for FuseAdapter {
             let open = OpenFlags::from_linux(flags as u32);
             match self
                 .fs
-                .create(&self.ctx, parent.0, name.as_bytes(), open, exclusive)
+                .create(&self.ctx, parent.0, name.as_bytes(), open, mode, exclusive)
             {
                 Ok((a, fh)) => reply.created(
                     &TTL,

@@ -101,6 +101,43 @@ fn every_call_against_an_autocommit_session() {
 }
 
 #[test]
+fn modes_and_atime_travel_over_9p() {
+    let e = env();
+    let c = session(&e.fs);
+    c.mkdir(0, ACCOUNT.as_bytes()).unwrap();
+    c.walk(0, 1, &[ACCOUNT.as_bytes()]).unwrap();
+    assert_eq!(c.getattr(1).unwrap().mode, libc::S_IFDIR | 0o755);
+    c.mkdir(1, b"d").unwrap();
+    assert_eq!(c.getattr(1).unwrap().nlink, 3, "2 + one subdirectory");
+    write_file(&c, 1, 2, b"f", b"v");
+    c.walk(1, 3, &[b"f"]).unwrap();
+    assert_eq!(c.getattr(3).unwrap().mode, libc::S_IFREG | 0o644);
+    let set = Tsetattr {
+        fid: 3,
+        valid: P9_SETATTR_MODE | P9_SETATTR_ATIME | P9_SETATTR_ATIME_SET,
+        mode: 0o600,
+        atime_sec: 4_102_444_800,
+        atime_nsec: 7,
+        ..Tsetattr::default()
+    };
+    c.setattr(set).unwrap();
+    let a = c.getattr(3).unwrap();
+    assert_eq!(a.mode, libc::S_IFREG | 0o600);
+    assert_eq!((a.atime_sec, a.atime_nsec), (4_102_444_800, 7));
+    assert_ne!((a.mtime_sec, a.mtime_nsec), (a.atime_sec, a.atime_nsec));
+    // Modes are metadata: the value is untouched.
+    assert_eq!(get(&e.store, ACCOUNT, b"f").unwrap(), b"v");
+    // A bound session (an execution) reads without moving the atime.
+    let (fs, txn) = bound(&e.store);
+    let g = session(&fs);
+    assert_eq!(read_file(&g, 1, &[b"f"]), b"v");
+    assert_eq!(g.getattr(0).unwrap().mode, libc::S_IFDIR | 0o755);
+    drop(g);
+    assert!(txn.into_txn().unwrap().is_empty(), "a read wrote nothing");
+    assert_eq!(c.getattr(3).unwrap().atime_sec, 4_102_444_800);
+}
+
+#[test]
 fn requests_run_on_the_callers_thread() {
     let e = env();
     let seen = Arc::new(Mutex::new(Vec::new()));

@@ -18,7 +18,7 @@ use parking_lot::MappedMutexGuard;
 use super::{Ctx, StateFs};
 use crate::account::AccountId;
 use crate::error::{Error, Result};
-use crate::store::{now_ns, Change, DirMeta, KeyMeta, SharedTxn, Store, Txn};
+use crate::store::{Change, DirMeta, KeyMeta, SharedTxn, Store, Txn, DEFAULT_DIR_MODE};
 
 /// Where writes go.
 pub(super) enum Backend {
@@ -122,14 +122,7 @@ impl StateFs {
         };
         let placeholder = match existing {
             Some(m) => m,
-            None => {
-                let now = now_ns();
-                DirMeta {
-                    ino: store.alloc_ino()?,
-                    mtime_ns: now,
-                    ctime_ns: now,
-                }
-            }
+            None => DirMeta::new(store.alloc_ino()?, DEFAULT_DIR_MODE),
         };
         let bound = Arc::new(Bound {
             account,

@@ -40,7 +40,7 @@ fn writes_wait_for_the_callers_commit() {
     let (f, root, handle) = bind(f);
     f.write_file(root, "new", b"from the guest");
     f.write_file(root, "old", b"overwritten");
-    let d = f.fs.mkdir(&f.ctx, root, b"d").unwrap().ino;
+    let d = f.fs.mkdir(&f.ctx, root, b"d", 0o755).unwrap().ino;
     f.write_file(d, "inner", b"deep");
     // Closed, yet nothing is in the store: the call has not ended.
     assert_eq!(get(&store, b"new"), None);
@@ -67,9 +67,11 @@ fn rollback_leaves_nothing() {
     let (f, root, handle) = bind(fixture());
     let store = f.fs.store().clone();
     f.write_file(root, "k", b"v");
-    f.fs.mkdir(&f.ctx, root, b"d").unwrap();
+    f.fs.mkdir(&f.ctx, root, b"d", 0o755).unwrap();
     // A file still open at the end of the call: its buffer belongs to the call too.
-    let (_, fh) = f.fs.create(&f.ctx, root, b"open", RW, false).unwrap();
+    let (_, fh) =
+        f.fs.create(&f.ctx, root, b"open", RW, 0o644, false)
+            .unwrap();
     f.fs.write(&f.ctx, fh, 0, b"unclosed").unwrap();
     handle.rollback();
     assert_eq!(get(&store, b"k"), None);
@@ -82,7 +84,9 @@ fn rollback_leaves_nothing() {
 fn buffered_writes_of_open_files_commit_with_the_call() {
     let (f, root, handle) = bind(fixture());
     let store = f.fs.store().clone();
-    let (_, fh) = f.fs.create(&f.ctx, root, b"open", RW, false).unwrap();
+    let (_, fh) =
+        f.fs.create(&f.ctx, root, b"open", RW, 0o644, false)
+            .unwrap();
     f.fs.write(&f.ctx, fh, 0, b"unclosed").unwrap();
     handle.into_txn().unwrap().commit().unwrap();
     assert_eq!(get(&store, b"open").as_deref(), Some(&b"unclosed"[..]));
@@ -100,7 +104,7 @@ fn readdir_merges_overlay_and_committed_keys() {
         f.write_file(root, k, b"session");
     }
     f.fs.unlink(&f.ctx, root, b"gone").unwrap();
-    let sub = f.fs.mkdir(&f.ctx, root, b"sub").unwrap().ino;
+    let sub = f.fs.mkdir(&f.ctx, root, b"sub", 0o755).unwrap().ino;
     f.write_file(sub, "y", b"session");
     // Three entries a call, so every listing resumes across the merge several times.
     let mut want: Vec<String> = [".", "..", "sub", "a", "b", "c", "d", "e", "f", "z"]

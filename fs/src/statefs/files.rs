@@ -16,7 +16,7 @@ use super::nodes::Node;
 use super::{Attr, Ctx, StateFs};
 use crate::account::AccountId;
 use crate::error::{Error, Result};
-use crate::store::{now_ns, KeyMeta, MAX_VALUE_LEN};
+use crate::store::{now_ns, KeyMeta, DEFAULT_FILE_MODE, MAX_VALUE_LEN};
 
 /// How a file is opened.
 #[derive(Debug, Clone, Copy, Default)]
@@ -50,6 +50,9 @@ struct OpenState {
     /// The file's content while it differs from the store (dirty) or is unlinked.
     data: Option<Vec<u8>>,
     dirty: bool,
+    /// When the buffer last changed (a write or a truncate): the file's mtime and ctime
+    /// while it is dirty, and the mtime its commit records.
+    modified_ns: u64,
     /// Unlinked or replaced while open: the buffer is all that is left, and never committed.
     orphan: Option<KeyMeta>,
     handles: usize,
@@ -105,6 +108,7 @@ impl OpenFiles {
                         key: key.to_vec(),
                         data: None,
                         dirty: false,
+                        modified_ns: 0,
                         orphan: None,
                         handles: 0,
                         generation: 0,
@@ -117,7 +121,7 @@ impl OpenFiles {
             st.handles += 1;
             if flags.truncate && flags.write {
                 st.data = Some(Vec::new());
-                st.dirty = true;
+                st.mark_dirty();
             }
         }
         let fh = self.next_fh.fetch_add(1, Ordering::Relaxed) + 1;
@@ -132,14 +136,14 @@ impl OpenFiles {
         fh
     }
 
-    /// The size being written, when `ino` has uncommitted writes.
-    pub(super) fn dirty_size(&self, ino: u64) -> Option<u64> {
+    /// The size being written and when it last changed, when `ino` has uncommitted writes.
+    pub(super) fn dirty(&self, ino: u64) -> Option<Dirty> {
         let file = self.file(ino)?;
         let st = file.state.lock();
-        st.data
-            .as_ref()
-            .filter(|_| st.dirty)
-            .map(|d| d.len() as u64)
+        st.data.as_ref().filter(|_| st.dirty).map(|d| Dirty {
+            size: d.len() as u64,
+            modified_ns: st.modified_ns,
+        })
     }
 
     /// Attributes of an inode that is open but no longer has a name.
@@ -166,6 +170,8 @@ impl OpenFiles {
             size: 0,
             mtime_ns: 0,
             ctime_ns: 0,
+            atime_ns: 0,
+            mode: DEFAULT_FILE_MODE,
         }));
         Ok(())
     }
@@ -175,6 +181,21 @@ impl OpenFiles {
         if let Some(file) = self.file(ino) {
             file.state.lock().key = key.to_vec();
         }
+    }
+}
+
+/// What `stat` shows of a file with uncommitted writes: the buffer, not the store.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Dirty {
+    pub(super) size: u64,
+    pub(super) modified_ns: u64,
+}
+
+impl OpenState {
+    /// The buffer changed now.
+    fn mark_dirty(&mut self) {
+        self.dirty = true;
+        self.modified_ns = now_ns();
     }
 }
 
@@ -193,7 +214,9 @@ fn commit(fs: &StateFs, ctx: &Ctx, ino: u64, st: &mut OpenState) -> Result<()> {
     }
     let Some(data) = &st.data else { return Ok(()) };
     let mut txn = fs.begin(ctx, &st.account)?;
-    txn.put(&st.key, data.clone())?;
+    // Stamped with the last write, so the times `stat` showed while the buffer was dirty
+    // stay true after the commit (and the kernel's cached attributes with them).
+    txn.put_with(&st.key, data.clone(), st.modified_ns, DEFAULT_FILE_MODE)?;
     txn.commit()?;
     tracing::trace!(ino, len = data.len(), "committed file");
     st.data = None;
@@ -212,23 +235,58 @@ impl StateFs {
             Node::File { account, key } => (account, key),
             _ => return Err(Error::IsDir),
         };
-        if self.files.file(ino).is_none() {
-            match self.read_meta(&account, &key)? {
-                Some(m) if m.ino == ino => {}
-                _ => return Err(Error::NotFound),
+        match self.read_meta(&account, &key)? {
+            Some(m) if m.ino == ino => {
+                if flags.read {
+                    self.note_access(ctx, &account, &key, m);
+                }
             }
+            // Unlinked or replaced, but still open: its handles share the buffer.
+            _ if self.files.file(ino).is_some() => {}
+            _ => return Err(Error::NotFound),
         }
         Ok(self.files.open(ino, &account, &key, flags))
     }
 
-    /// Creates file `name` in `parent` (or opens it when it exists and `exclusive` is false),
-    /// takes one reference on it and opens it.
+    /// Moves the atime of a file being opened for reading, by Linux's `relatime` rule: only
+    /// when the atime is not after the mtime or ctime (the first read since a change), or
+    /// is a day old. So a hot file costs one small metadata write per change, not one per
+    /// read. Executions (bound sessions) and read-only mounts never move it; a failure
+    /// here never fails the open.
+    fn note_access(&self, ctx: &Ctx, account: &AccountId, key: &[u8], meta: KeyMeta) {
+        const DAY_NS: u64 = 24 * 3600 * 1_000_000_000;
+        if self.writable(ctx).is_err() || self.bound_account().is_some() {
+            return;
+        }
+        let now = now_ns();
+        let stale = meta.atime_ns <= meta.mtime_ns
+            || meta.atime_ns <= meta.ctime_ns
+            || now.saturating_sub(meta.atime_ns) >= DAY_NS;
+        if !stale {
+            return;
+        }
+        let update = || -> Result<()> {
+            let mut txn = self.begin(ctx, account)?;
+            self.check_ino(&txn, key, meta.ino)?;
+            txn.update_meta(key, |m| m.atime_ns = now)?;
+            txn.touch_none();
+            txn.commit()
+        };
+        if let Err(e) = update() {
+            tracing::debug!(ino = meta.ino, error = %e, "atime not updated");
+        }
+    }
+
+    /// Creates file `name` in `parent` with permission bits `mode` (the caller has applied
+    /// the umask), or opens it when it exists and `exclusive` is false; takes one reference
+    /// on it and opens it.
     pub fn create(
         &self,
         ctx: &Ctx,
         parent: u64,
         name: &[u8],
         flags: OpenFlags,
+        mode: u32,
         exclusive: bool,
     ) -> Result<(Attr, u64)> {
         self.writable(ctx)?;
@@ -257,11 +315,11 @@ impl StateFs {
         if !dir.is_empty() && txn.dir(&dir)?.is_none() {
             return Err(Error::NotFound);
         }
-        txn.put(&key, Vec::new())?;
+        txn.put_with(&key, Vec::new(), now_ns(), mode)?;
         txn.touch_dir(&dir);
         txn.commit()?;
         let meta = self.read_meta(&account, &key)?.ok_or(Error::NotFound)?;
-        let attr = self.file_attr(meta, &None);
+        let attr = self.file_attr(meta, None);
         self.nodes.add_ref(
             attr.ino,
             Node::File {
@@ -335,7 +393,7 @@ impl StateFs {
             buf.resize(end, 0);
         }
         buf[start..end].copy_from_slice(data);
-        st.dirty = true;
+        st.mark_dirty();
         Ok(data.len() as u32)
     }
 
@@ -391,7 +449,7 @@ impl StateFs {
             if let Some(d) = st.data.as_mut() {
                 d.resize(size as usize, 0);
             }
-            st.dirty = true;
+            st.mark_dirty();
             // Through a descriptor the change lands with the other writes; by path, now.
             return if fh.is_some() {
                 Ok(())
@@ -409,6 +467,14 @@ impl StateFs {
         txn.put(key, value)?;
         txn.commit()?;
         Ok(())
+    }
+
+    /// Commits what `ino`'s open handles have buffered, if anything.
+    pub(super) fn commit_ino(&self, ctx: &Ctx, ino: u64) -> Result<()> {
+        match self.files.file(ino) {
+            Some(file) => commit(self, ctx, ino, &mut file.state.lock()),
+            None => Ok(()),
+        }
     }
 
     /// Commits the buffered writes of every open file (a bound session handing its

@@ -7,31 +7,47 @@
 //! component that is not an existing directory, and everything after it, is the file's name
 //! there, its remaining `/` written `%2F` by the codec.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::{Error, Result};
 use crate::names::{self, Decoded, NAME_MAX};
 
 /// The overlay directories of one account (paths without a trailing `/`).
 #[derive(Debug, Default)]
-pub(crate) struct DirSet(HashSet<Vec<u8>>);
+pub(crate) struct DirSet {
+    paths: HashSet<Vec<u8>>,
+    /// How many directories each directory (`b""`: the account) holds, for link counts.
+    subdirs: HashMap<Vec<u8>, u32>,
+}
 
 impl DirSet {
     pub(crate) fn new(paths: impl IntoIterator<Item = Vec<u8>>) -> Self {
-        DirSet(paths.into_iter().collect())
+        let paths: HashSet<Vec<u8>> = paths.into_iter().collect();
+        let mut subdirs = HashMap::new();
+        for p in &paths {
+            if let Some(parent) = parent_of(p) {
+                *subdirs.entry(parent.to_vec()).or_insert(0u32) += 1;
+            }
+        }
+        DirSet { paths, subdirs }
+    }
+
+    /// The number of directories directly inside `dir` (`b""`: the account).
+    pub(crate) fn subdir_count(&self, dir: &[u8]) -> u32 {
+        self.subdirs.get(dir).copied().unwrap_or(0)
     }
 
     pub(crate) fn contains(&self, path: &[u8]) -> bool {
-        !self.0.is_empty() && self.0.contains(path)
+        !self.paths.is_empty() && self.paths.contains(path)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.paths.is_empty()
     }
 
     /// The immediate subdirectories of `dir` (paths), in no particular order.
     pub(crate) fn children<'a>(&'a self, dir: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.0
+        self.paths
             .iter()
             .map(Vec::as_slice)
             .filter(move |p| parent_of(p) == Some(dir))
@@ -39,7 +55,7 @@ impl DirSet {
 
     /// Every directory at or below `dir`.
     pub(crate) fn subtree<'a>(&'a self, dir: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.0
+        self.paths
             .iter()
             .map(Vec::as_slice)
             .filter(move |p| is_at_or_below(p, dir))

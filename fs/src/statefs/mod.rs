@@ -29,7 +29,9 @@ use parking_lot::Mutex;
 use crate::account::AccountId;
 use crate::error::{Error, Result};
 use crate::names::{self, Decoded};
-use crate::store::{now_ns, DirMeta, KeyMeta, Store, Txn, MAX_VALUE_LEN, ROOT_INO};
+use crate::store::{
+    now_ns, DirMeta, KeyMeta, Store, Txn, DEFAULT_DIR_MODE, MAX_VALUE_LEN, MODE_MASK, ROOT_INO,
+};
 use layout::{decode_name, dir_prefix, is_at_or_below, join, DirSet};
 use nodes::{Node, NodeTable};
 
@@ -55,9 +57,13 @@ pub struct Attr {
     pub mtime_ns: u64,
     /// Change time, ns since the epoch.
     pub ctime_ns: u64,
-    /// Link count: 1 for files (0 once unlinked while open), 2 for directories.
+    /// Access time, ns since the epoch.
+    pub atime_ns: u64,
+    /// Link count: 1 for files (0 once unlinked while open); 2 plus the subdirectories
+    /// for an account or overlay directory; 1 for the root, whose accounts are not counted.
     pub nlink: u32,
-    /// Permission bits: 0644 for files, 0755 for directories (0444/0555 read-only).
+    /// Permission bits as stored (`chmod`), without the write bits on a read-only mount.
+    /// Accounts and the root are 0755.
     pub perm: u16,
     /// Owner: the user who started the daemon.
     pub uid: u32,
@@ -82,7 +88,9 @@ pub struct SetAttr {
     pub size: Option<u64>,
     /// New modification time, ns since the epoch.
     pub mtime_ns: Option<u64>,
-    /// Requested permission bits (accepted and ignored: state has no modes).
+    /// New access time, ns since the epoch.
+    pub atime_ns: Option<u64>,
+    /// New permission bits (file-type bits are ignored).
     pub mode: Option<u32>,
     /// Requested owner (only the current owner is accepted).
     pub uid: Option<u32>,
@@ -198,15 +206,40 @@ impl StateFs {
             ));
         }
         let node = self.nodes.get(ino).ok_or(Error::NotFound)?;
+        let changes_meta = set.mtime_ns.is_some() || set.atime_ns.is_some() || set.mode.is_some();
+        // Times and mode set together with ctime, which every such change moves.
+        let apply = |mtime: &mut u64, atime: &mut u64, ctime: &mut u64, mode: &mut u32| {
+            if let Some(t) = set.mtime_ns {
+                *mtime = t;
+            }
+            if let Some(t) = set.atime_ns {
+                *atime = t;
+            }
+            if let Some(m) = set.mode {
+                *mode = m & MODE_MASK;
+            }
+            *ctime = now_ns();
+        };
         match &node {
             Node::File { account, key } => {
                 if let Some(size) = set.size {
                     self.truncate(ctx, ino, account, key, size, fh)?;
                 }
-                if let Some(mtime) = set.mtime_ns {
+                if changes_meta {
+                    // Buffered writes first: their commit stamps the mtime, which must not
+                    // land over a time set after them (`cp -p` sets times before close).
+                    self.commit_ino(ctx, ino)?;
                     let mut txn = self.begin(ctx, account)?;
                     self.check_ino(&txn, key, ino)?;
-                    txn.set_mtime(key, mtime)?;
+                    txn.update_meta(key, |m| {
+                        apply(
+                            &mut m.mtime_ns,
+                            &mut m.atime_ns,
+                            &mut m.ctime_ns,
+                            &mut m.mode,
+                        )
+                    })?;
+                    txn.touch_none();
                     txn.commit()?;
                 }
             }
@@ -214,12 +247,16 @@ impl StateFs {
                 if set.size.is_some() {
                     return Err(Error::IsDir);
                 }
-                if let Some(mtime) = set.mtime_ns {
+                if changes_meta {
                     let mut txn = self.begin(ctx, account)?;
                     let mut meta = txn.dir(path)?.ok_or(Error::NotFound)?;
-                    meta.mtime_ns = mtime;
-                    meta.ctime_ns = now_ns();
-                    txn.put_dir(path, Some(meta))?;
+                    apply(
+                        &mut meta.mtime_ns,
+                        &mut meta.atime_ns,
+                        &mut meta.ctime_ns,
+                        &mut meta.mode,
+                    );
+                    txn.put_dir(path, meta)?;
                     txn.touch_none();
                     txn.commit()?;
                 }
@@ -228,11 +265,17 @@ impl StateFs {
                 if set.size.is_some() {
                     return Err(Error::IsDir);
                 }
-                if let Some(mtime) = set.mtime_ns {
+                fixed_mode(set.mode)?;
+                if set.mtime_ns.is_some() || set.atime_ns.is_some() {
                     let mut txn = self.begin(ctx, account)?;
                     let mut meta = txn.account_meta().ok_or(Error::NotFound)?;
-                    meta.mtime_ns = mtime;
-                    meta.ctime_ns = now_ns();
+                    let mut mode = meta.mode;
+                    apply(
+                        &mut meta.mtime_ns,
+                        &mut meta.atime_ns,
+                        &mut meta.ctime_ns,
+                        &mut mode,
+                    );
                     txn.set_account_meta(meta);
                     txn.commit()?;
                 }
@@ -241,13 +284,15 @@ impl StateFs {
                 if set.size.is_some() {
                     return Err(Error::IsDir);
                 }
+                fixed_mode(set.mode)?;
             }
         }
         self.attr_of(ino, &node)
     }
 
-    /// Creates a directory: an account at the root, an overlay directory inside one.
-    pub fn mkdir(&self, ctx: &Ctx, parent: u64, name: &[u8]) -> Result<Attr> {
+    /// Creates a directory: an account at the root (always 0755), an overlay directory with
+    /// permission bits `mode` (the caller has applied the umask) inside one.
+    pub fn mkdir(&self, ctx: &Ctx, parent: u64, name: &[u8], mode: u32) -> Result<Attr> {
         self.writable(ctx)?;
         let (node, attr) = match self.nodes.get(parent).ok_or(Error::NotFound)? {
             Node::Root => {
@@ -255,10 +300,10 @@ impl StateFs {
                 let mut txn = self.begin(ctx, &account)?;
                 let meta = txn.create_account()?;
                 txn.commit()?;
-                (Node::Account(account), self.dir_attr(meta))
+                (Node::Account(account), self.dir_attr(meta, 0))
             }
-            Node::Account(account) => self.mkdir_in(ctx, &account, b"", name)?,
-            Node::Dir { account, path } => self.mkdir_in(ctx, &account, &path, name)?,
+            Node::Account(account) => self.mkdir_in(ctx, &account, b"", name, mode)?,
+            Node::Dir { account, path } => self.mkdir_in(ctx, &account, &path, name, mode)?,
             Node::File { .. } => return Err(Error::NotDir),
         };
         self.nodes.add_ref(attr.ino, node);
@@ -271,6 +316,7 @@ impl StateFs {
         account: &AccountId,
         dir: &[u8],
         name: &[u8],
+        mode: u32,
     ) -> Result<(Node, Attr)> {
         let component = match decode_name(name)? {
             Decoded::Exact(c) if !c.contains(&b'/') => c,
@@ -288,7 +334,7 @@ impl StateFs {
         if !dir.is_empty() && txn.dir(dir)?.is_none() {
             return Err(Error::NotFound);
         }
-        let meta = txn.put_dir(&path, None)?;
+        let meta = txn.create_dir(&path, mode)?;
         txn.touch_dir(dir);
         txn.commit()?;
         self.forget_dirs(account);
@@ -297,7 +343,7 @@ impl StateFs {
                 account: account.clone(),
                 path,
             },
-            self.dir_attr(meta),
+            self.dir_attr(meta, 0),
         ))
     }
 
@@ -434,7 +480,8 @@ impl StateFs {
             Node::Root => {
                 let account = AccountId::from_bytes(name).map_err(|_| Error::NotFound)?;
                 let meta = self.read_account(&account)?.ok_or(Error::NotFound)?;
-                Ok((Node::Account(account), self.dir_attr(meta)))
+                let subdirs = self.dir_set(&account)?.subdir_count(b"");
+                Ok((Node::Account(account), self.dir_attr(meta, subdirs)))
             }
             Node::Account(account) => self.child_in(&account, b"", name),
             Node::Dir { account, path } => self.child_in(&account, &path, name),
@@ -449,11 +496,12 @@ impl StateFs {
                 let key = join(dir, &component);
                 if !component.contains(&b'/') && dirs.contains(&key) {
                     let meta = self.read_dir(account, &key)?.ok_or(Error::NotFound)?;
+                    let attr = self.dir_attr(meta, dirs.subdir_count(&key));
                     let node = Node::Dir {
                         account: account.clone(),
                         path: key,
                     };
-                    return Ok((node, self.dir_attr(meta)));
+                    return Ok((node, attr));
                 }
                 if dirs.locate(&key) != (dir, component.as_slice()) {
                     return Err(Error::NotFound);
@@ -475,7 +523,7 @@ impl StateFs {
             }
         };
         let meta = self.read_meta(account, &key)?.ok_or(Error::NotFound)?;
-        let attr = self.file_attr(meta, &self.files.dirty_size(meta.ino));
+        let attr = self.file_attr(meta, self.files.dirty(meta.ino));
         Ok((
             Node::File {
                 account: account.clone(),
@@ -489,24 +537,35 @@ impl StateFs {
         match node {
             Node::Root => {
                 let t = self.started_ns;
-                Ok(self.dir_attr(DirMeta {
-                    ino: ROOT_INO,
-                    mtime_ns: t,
-                    ctime_ns: t,
-                }))
+                let mut attr = self.dir_attr(
+                    DirMeta {
+                        ino: ROOT_INO,
+                        mtime_ns: t,
+                        ctime_ns: t,
+                        atime_ns: t,
+                        mode: DEFAULT_DIR_MODE,
+                    },
+                    0,
+                );
+                // Counting the accounts would mean scanning them all: 1 is what Linux
+                // filesystems report for a directory whose links they do not count.
+                attr.nlink = 1;
+                Ok(attr)
             }
-            Node::Account(a) => Ok(self.dir_attr(self.read_account(a)?.ok_or(Error::NotFound)?)),
+            Node::Account(a) => {
+                let meta = self.read_account(a)?.ok_or(Error::NotFound)?;
+                Ok(self.dir_attr(meta, self.dir_set(a)?.subdir_count(b"")))
+            }
             Node::Dir { account, path } => {
-                Ok(self.dir_attr(self.read_dir(account, path)?.ok_or(Error::NotFound)?))
+                let meta = self.read_dir(account, path)?.ok_or(Error::NotFound)?;
+                Ok(self.dir_attr(meta, self.dir_set(account)?.subdir_count(path)))
             }
             Node::File { account, key } => match self.read_meta(account, key)? {
-                Some(meta) if meta.ino == ino => {
-                    Ok(self.file_attr(meta, &self.files.dirty_size(ino)))
-                }
+                Some(meta) if meta.ino == ino => Ok(self.file_attr(meta, self.files.dirty(ino))),
                 // Unlinked (or replaced) while open: what the open handles still see.
                 _ => match self.files.orphan_meta(ino) {
                     Some(meta) => {
-                        let mut a = self.file_attr(meta, &None);
+                        let mut a = self.file_attr(meta, None);
                         a.nlink = 0;
                         Ok(a)
                     }
@@ -516,32 +575,46 @@ impl StateFs {
         }
     }
 
-    fn dir_attr(&self, meta: DirMeta) -> Attr {
+    /// A directory's attributes; `subdirs` directories inside it.
+    fn dir_attr(&self, meta: DirMeta, subdirs: u32) -> Attr {
         Attr {
             ino: meta.ino,
             kind: FileKind::Dir,
             size: 0,
             mtime_ns: meta.mtime_ns,
             ctime_ns: meta.ctime_ns,
-            nlink: 2,
-            perm: if self.read_only { 0o555 } else { 0o755 },
+            atime_ns: meta.atime_ns,
+            nlink: subdirs.saturating_add(2),
+            perm: self.shown_perm(meta.mode),
             uid: self.uid,
             gid: self.gid,
         }
     }
 
-    fn file_attr(&self, meta: KeyMeta, dirty_size: &Option<u64>) -> Attr {
+    /// A file's attributes; a dirty buffer shows its size and last change.
+    fn file_attr(&self, meta: KeyMeta, dirty: Option<files::Dirty>) -> Attr {
+        let (size, mtime_ns, ctime_ns) = match dirty {
+            Some(d) => (d.size, d.modified_ns, d.modified_ns.max(meta.ctime_ns)),
+            None => (meta.size, meta.mtime_ns, meta.ctime_ns),
+        };
         Attr {
             ino: meta.ino,
             kind: FileKind::File,
-            size: dirty_size.unwrap_or(meta.size),
-            mtime_ns: meta.mtime_ns,
-            ctime_ns: meta.ctime_ns,
+            size,
+            mtime_ns,
+            ctime_ns,
+            atime_ns: meta.atime_ns,
             nlink: 1,
-            perm: if self.read_only { 0o444 } else { 0o644 },
+            perm: self.shown_perm(meta.mode),
             uid: self.uid,
             gid: self.gid,
         }
+    }
+
+    /// Stored permission bits as shown: a read-only mount has no write bits.
+    fn shown_perm(&self, mode: u32) -> u16 {
+        let mode = mode & MODE_MASK;
+        (if self.read_only { mode & !0o222 } else { mode }) as u16
     }
 
     /// Fails unless `key` still names inode `ino` (it may have been replaced meanwhile).
@@ -568,6 +641,17 @@ impl StateFs {
 
     fn forget_dirs(&self, account: &AccountId) {
         self.dir_sets.lock().remove(account);
+    }
+}
+
+/// Accounts and the root always have mode 0755: a `chmod` to anything else is EPERM (one
+/// to 0755 itself succeeds, so `cp -a` and `rsync -a` onto an account pass).
+fn fixed_mode(mode: Option<u32>) -> Result<()> {
+    match mode {
+        Some(m) if m & MODE_MASK != DEFAULT_DIR_MODE => {
+            Err(Error::NotPermitted("accounts and the root keep mode 0755"))
+        }
+        _ => Ok(()),
     }
 }
 

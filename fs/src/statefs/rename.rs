@@ -6,6 +6,7 @@ use super::nodes::Node;
 use super::{has_keys_below, Attr, Ctx, RenameFlags, StateFs};
 use crate::account::AccountId;
 use crate::error::{Error, Result};
+use crate::store::{now_ns, DEFAULT_DIR_MODE};
 
 impl StateFs {
     /// Renames within one account, atomically replacing the target (EXDEV across accounts).
@@ -118,9 +119,19 @@ impl StateFs {
             txn.rename_key(k, &[&to[..], &k[from.len()..]].concat())?;
         }
         for d in dirs.subtree(from) {
+            let moved_to = [&to[..], &d[from.len()..]].concat();
             let meta = txn.dir(d)?;
             txn.remove_dir(d);
-            txn.put_dir(&[&to[..], &d[from.len()..]].concat(), meta)?;
+            match meta {
+                Some(mut meta) => {
+                    if d == from {
+                        meta.ctime_ns = now_ns(); // its name changed
+                    }
+                    txn.put_dir(&moved_to, meta)?;
+                }
+                // Known to the directory cache but gone from the store: recreate it plainly.
+                None => drop(txn.create_dir(&moved_to, DEFAULT_DIR_MODE)?),
+            }
         }
         txn.touch_dir(layout::parent_of(from).unwrap_or_default());
         txn.touch_dir(to_dir);

@@ -34,7 +34,7 @@ pub(super) const RW: OpenFlags = OpenFlags {
 impl Fixture {
     pub(super) fn account(&self, name: &str) -> u64 {
         self.fs
-            .mkdir(&self.ctx, ROOT_INO, name.as_bytes())
+            .mkdir(&self.ctx, ROOT_INO, name.as_bytes(), 0o755)
             .unwrap()
             .ino
     }
@@ -42,7 +42,7 @@ impl Fixture {
     pub(super) fn write_file(&self, dir: u64, name: &str, data: &[u8]) -> u64 {
         let (attr, fh) = self
             .fs
-            .create(&self.ctx, dir, name.as_bytes(), RW, false)
+            .create(&self.ctx, dir, name.as_bytes(), RW, 0o644, false)
             .unwrap();
         self.fs.write(&self.ctx, fh, 0, data).unwrap();
         self.fs.release(&self.ctx, fh).unwrap();
@@ -109,7 +109,7 @@ impl Fixture {
 fn writes_are_buffered_until_flush() {
     let f = fixture();
     let acct = f.account("a.near");
-    let (attr, fh) = f.fs.create(&f.ctx, acct, b"k", RW, false).unwrap();
+    let (attr, fh) = f.fs.create(&f.ctx, acct, b"k", RW, 0o644, false).unwrap();
     f.fs.write(&f.ctx, fh, 0, b"hello").unwrap();
     let account = AccountId::new("a.near").unwrap();
     assert_eq!(f.fs.store().get(&account, b"k").unwrap(), Some(Vec::new()));
@@ -130,7 +130,7 @@ fn writes_are_buffered_until_flush() {
 fn holes_read_as_zeros_and_limits_keep_the_value() {
     let f = fixture();
     let acct = f.account("a.near");
-    let (_, fh) = f.fs.create(&f.ctx, acct, b"k", RW, false).unwrap();
+    let (_, fh) = f.fs.create(&f.ctx, acct, b"k", RW, 0o644, false).unwrap();
     f.fs.write(&f.ctx, fh, 4, b"x").unwrap();
     assert_eq!(f.fs.read(fh, 0, 10).unwrap(), b"\0\0\0\0x");
     let err = f.fs.write(&f.ctx, fh, MAX_FILE_SIZE, b"y").unwrap_err();
@@ -145,10 +145,10 @@ fn overlay_directories_decide_where_keys_show() {
     let acct = f.account("a.near");
     f.put_key("a.near", b"a/b/c", b"1");
     assert_eq!(f.list(acct), vec!["a%2Fb%2Fc"]);
-    let a = f.fs.mkdir(&f.ctx, acct, b"a").unwrap().ino;
+    let a = f.fs.mkdir(&f.ctx, acct, b"a", 0o755).unwrap().ino;
     assert_eq!(f.list(acct), vec!["a"]);
     assert_eq!(f.list(a), vec!["b%2Fc"]);
-    let b = f.fs.mkdir(&f.ctx, a, b"b").unwrap().ino;
+    let b = f.fs.mkdir(&f.ctx, a, b"b", 0o755).unwrap().ino;
     assert_eq!(f.list(b), vec!["c"]);
     assert_eq!(f.read_file(b, "c"), b"1");
     // The old names no longer resolve.
@@ -166,8 +166,8 @@ fn overlay_directories_decide_where_keys_show() {
 fn renaming_a_directory_moves_every_key_below_it() {
     let f = fixture();
     let acct = f.account("a.near");
-    let d = f.fs.mkdir(&f.ctx, acct, b"d").unwrap().ino;
-    let sub = f.fs.mkdir(&f.ctx, d, b"sub").unwrap().ino;
+    let d = f.fs.mkdir(&f.ctx, acct, b"d", 0o755).unwrap().ino;
+    let sub = f.fs.mkdir(&f.ctx, d, b"sub", 0o755).unwrap().ino;
     let ino = f.write_file(sub, "f", b"deep");
     f.write_file(d, "g", b"top");
     f.fs.rename(&f.ctx, acct, b"d", acct, b"e", RenameFlags::default())
@@ -225,7 +225,7 @@ fn long_names_list_and_resolve() {
     let empty = names.iter().find(|n| n.starts_with('%')).unwrap();
     assert_eq!(f.read_file(acct, empty), b"empty key");
     assert_eq!(
-        f.fs.create(&f.ctx, acct, long.as_bytes(), RW, true)
+        f.fs.create(&f.ctx, acct, long.as_bytes(), RW, 0o644, true)
             .unwrap_err()
             .errno(),
         libc::EEXIST
@@ -239,13 +239,13 @@ fn non_canonical_names_do_not_exist() {
     f.write_file(acct, "A", b"1");
     assert_eq!(f.fs.lookup(acct, b"%41").unwrap_err().errno(), libc::ENOENT);
     assert_eq!(
-        f.fs.create(&f.ctx, acct, b"%41", RW, false)
+        f.fs.create(&f.ctx, acct, b"%41", RW, 0o644, false)
             .unwrap_err()
             .errno(),
         libc::EINVAL
     );
     assert_eq!(
-        f.fs.mkdir(&f.ctx, ROOT_INO, b"Not Valid")
+        f.fs.mkdir(&f.ctx, ROOT_INO, b"Not Valid", 0o755)
             .unwrap_err()
             .errno(),
         libc::EINVAL
@@ -298,7 +298,9 @@ fn read_only_refuses_changes() {
         ..Ctx::default()
     };
     assert_eq!(
-        f.fs.mkdir(&ro, ROOT_INO, b"b.near").unwrap_err().errno(),
+        f.fs.mkdir(&ro, ROOT_INO, b"b.near", 0o755)
+            .unwrap_err()
+            .errno(),
         libc::EROFS
     );
 }
@@ -307,7 +309,7 @@ fn read_only_refuses_changes() {
 fn a_directory_mtime_moves_with_its_own_entries_only() {
     let f = fixture();
     let acct = f.account("a.near");
-    let d = f.fs.mkdir(&f.ctx, acct, b"d").unwrap().ino;
+    let d = f.fs.mkdir(&f.ctx, acct, b"d", 0o755).unwrap().ino;
     let set = SetAttr {
         mtime_ns: Some(1_000_000_000),
         ..SetAttr::default()
@@ -363,8 +365,8 @@ fn commits_carry_the_callers_origin() {
         origin: 7,
         ..Ctx::default()
     };
-    let acct = f.fs.mkdir(&ctx, ROOT_INO, b"a.near").unwrap().ino;
-    let (_, fh) = f.fs.create(&ctx, acct, b"k", RW, false).unwrap();
+    let acct = f.fs.mkdir(&ctx, ROOT_INO, b"a.near", 0o755).unwrap().ino;
+    let (_, fh) = f.fs.create(&ctx, acct, b"k", RW, 0o644, false).unwrap();
     f.fs.write(&ctx, fh, 0, b"v").unwrap();
     f.fs.release(&Ctx::default(), fh).unwrap();
     f.put_key("a.near", b"direct", b"v");

@@ -14,11 +14,13 @@
 mod columns;
 mod records;
 mod shared;
+mod tuning;
 mod txn;
 
 pub use columns::Col;
-pub use records::{now_ns, DirMeta, KeyMeta};
+pub use records::{now_ns, DirMeta, KeyMeta, DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, MODE_MASK};
 pub use shared::SharedTxn;
+pub use tuning::{StoreStats, MAX_TOTAL_WAL};
 pub use txn::{Change, ChangeKind, StoreRef, Txn};
 
 use std::collections::HashMap;
@@ -27,7 +29,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::{ArcMutexGuard, Mutex, RawMutex};
-use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, Options, ReadOptions, DB};
+use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, ReadOptions, DB};
 use sha2::Digest;
 
 use crate::account::AccountId;
@@ -99,20 +101,10 @@ impl Store {
         table.set_block_cache(&cache);
         table.set_bloom_filter(10.0, false);
         table.set_cache_index_and_filter_blocks(true);
-        let cf_opts = |_col: Col| {
-            let mut o = Options::default();
-            o.set_block_based_table_factory(&table);
-            o.set_compression_type(rocksdb::DBCompressionType::Lz4);
-            o
-        };
-        let mut opts = Options::default();
-        opts.create_if_missing(true);
-        opts.create_missing_column_families(true);
-        opts.set_max_background_jobs(2);
-        opts.set_keep_log_file_num(4);
+        let opts = tuning::db_options();
         let cfs = Col::ALL
             .iter()
-            .map(|&c| ColumnFamilyDescriptor::new(c.name(), cf_opts(c)));
+            .map(|&c| ColumnFamilyDescriptor::new(c.name(), tuning::cf_options(c, &table)));
         let db = DB::open_cf_descriptors(&opts, dir, cfs).map_err(|e| {
             let msg = e.into_string();
             if msg.contains("lock") || msg.contains("Resource temporarily unavailable") {
@@ -411,6 +403,16 @@ impl Store {
             it.next();
         }
         Ok(it.status()?)
+    }
+}
+
+impl Drop for Store {
+    /// A clean close flushes, so the next open replays no log (a `kill -9` skips this and
+    /// loses nothing: the log has every acknowledged commit).
+    fn drop(&mut self) {
+        if let Err(e) = self.flush() {
+            tracing::warn!(error = %e, "flushing the store at close failed");
+        }
     }
 }
 

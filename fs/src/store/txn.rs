@@ -8,6 +8,7 @@ use parking_lot::{ArcMutexGuard, RawMutex};
 use rocksdb::WriteBatch;
 
 use super::records::{account_prefix, now_ns, row_key};
+use super::records::{DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, MODE_MASK};
 use super::{Col, DirMeta, KeyMeta, Store, MAX_CODE_LEN, MAX_KEY_LEN, MAX_VALUE_LEN};
 use crate::account::AccountId;
 use crate::error::{Error, Result};
@@ -16,7 +17,7 @@ use crate::error::{Error, Result};
 enum KeyWrite {
     /// New value (and the metadata it will carry).
     Put { value: Vec<u8>, meta: KeyMeta },
-    /// Only the metadata changes (times).
+    /// Only the metadata changes (times, mode).
     Touch(KeyMeta),
     /// The key goes away; `ino` is the inode it had.
     Delete { ino: u64 },
@@ -25,8 +26,10 @@ enum KeyWrite {
 /// What happened to a key or directory in a commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeKind {
-    /// A key got a new value or new times.
+    /// A key got a new value.
     Written,
+    /// Only a key's attributes changed (times, mode): its value did not.
+    Attr,
     /// A key was removed (or renamed away).
     Removed,
     /// An overlay directory was created.
@@ -141,12 +144,7 @@ impl<'s> Txn<'s> {
         if self.account_meta().is_some() {
             return Err(Error::Exists);
         }
-        let now = now_ns();
-        let meta = DirMeta {
-            ino: self.store.alloc_ino()?,
-            mtime_ns: now,
-            ctime_ns: now,
-        };
+        let meta = DirMeta::new(self.store.alloc_ino()?, DEFAULT_DIR_MODE);
         self.account_meta = Some(meta);
         self.create_account = true;
         self.remove_account = false;
@@ -263,8 +261,21 @@ impl<'s> Txn<'s> {
         Ok(all.into_iter().collect())
     }
 
-    /// Writes `value` under `key`; returns the metadata the key had before, if any.
+    /// Writes `value` under `key`; returns the metadata the key had before, if any. A new
+    /// key gets [`DEFAULT_FILE_MODE`]; an existing one keeps its mode.
     pub fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<Option<KeyMeta>> {
+        self.put_with(key, value, now_ns(), DEFAULT_FILE_MODE)
+    }
+
+    /// Like [`Txn::put`], with the modification time given (an open file's last write) and
+    /// the mode the key gets if it does not exist yet.
+    pub fn put_with(
+        &mut self,
+        key: &[u8],
+        value: Vec<u8>,
+        mtime_ns: u64,
+        new_mode: u32,
+    ) -> Result<Option<KeyMeta>> {
         check_key(key)?;
         if value.len() > MAX_VALUE_LEN {
             return Err(Error::TooBig {
@@ -272,12 +283,11 @@ impl<'s> Txn<'s> {
             });
         }
         let old = self.meta(key)?;
-        let now = now_ns();
-        let ino = match old {
-            Some(m) => m.ino,
+        let (ino, atime_ns, mode) = match old {
+            Some(m) => (m.ino, m.atime_ns, m.mode),
             None => {
                 self.touch_account = true;
-                self.store.alloc_ino()?
+                (self.store.alloc_ino()?, mtime_ns, new_mode & MODE_MASK)
             }
         };
         self.usage_delta += match old {
@@ -287,19 +297,24 @@ impl<'s> Txn<'s> {
         let meta = KeyMeta {
             ino,
             size: value.len() as u64,
-            mtime_ns: now,
-            ctime_ns: now,
+            mtime_ns,
+            ctime_ns: mtime_ns,
+            atime_ns,
+            mode,
         };
         self.keys
             .insert(key.to_vec(), KeyWrite::Put { value, meta });
         Ok(old)
     }
 
-    /// Sets the modification time of an existing key without touching its value.
-    pub fn set_mtime(&mut self, key: &[u8], mtime_ns: u64) -> Result<KeyMeta> {
+    /// Changes the metadata of an existing key (times, mode) without touching its value;
+    /// `f` sets every field that moves, ctime included.
+    pub fn update_meta(&mut self, key: &[u8], f: impl FnOnce(&mut KeyMeta)) -> Result<KeyMeta> {
         let mut meta = self.meta(key)?.ok_or(Error::NotFound)?;
-        meta.mtime_ns = mtime_ns;
-        meta.ctime_ns = now_ns();
+        let ino = meta.ino;
+        f(&mut meta);
+        meta.ino = ino;
+        meta.mode &= MODE_MASK;
         match self.keys.get_mut(key) {
             Some(KeyWrite::Put { meta: m, .. }) => *m = meta,
             _ => {
@@ -361,23 +376,19 @@ impl<'s> Txn<'s> {
         self.touched_dirs.get_or_insert_with(Default::default);
     }
 
-    /// Records the overlay directory `path` with `meta` (a fresh inode when `None`).
-    pub fn put_dir(&mut self, path: &[u8], meta: Option<DirMeta>) -> Result<DirMeta> {
+    /// Records a new overlay directory `path` with permission bits `mode` and a fresh inode.
+    pub fn create_dir(&mut self, path: &[u8], mode: u32) -> Result<DirMeta> {
+        let meta = DirMeta::new(self.store.alloc_ino()?, mode);
+        self.put_dir(path, meta)?;
+        Ok(meta)
+    }
+
+    /// Records the overlay directory `path` with `meta` (moved or given new attributes).
+    pub fn put_dir(&mut self, path: &[u8], meta: DirMeta) -> Result<()> {
         check_key(path)?;
-        let meta = match meta {
-            Some(m) => m,
-            None => {
-                let now = now_ns();
-                DirMeta {
-                    ino: self.store.alloc_ino()?,
-                    mtime_ns: now,
-                    ctime_ns: now,
-                }
-            }
-        };
         self.dirs.insert(path.to_vec(), Some(meta));
         self.touch_account = true;
-        Ok(meta)
+        Ok(())
     }
 
     /// Forgets the overlay directory `path` (its keys are the caller's business).
@@ -462,7 +473,7 @@ impl<'s> Txn<'s> {
                 }
                 KeyWrite::Touch(meta) => {
                     batch.put_cf(store.cf(Col::Meta), &row, meta.encode());
-                    (meta.ino, ChangeKind::Written)
+                    (meta.ino, ChangeKind::Attr)
                 }
                 KeyWrite::Delete { ino } => {
                     batch.delete_cf(store.cf(Col::State), &row);

@@ -8,6 +8,9 @@ mod state_get;
 mod state_ls;
 mod state_put;
 mod state_rm;
+mod stats;
+
+pub use stats::{StatsReport, StoreReport};
 
 use outlayer_fs::AccountId;
 use serde::de::DeserializeOwned;
@@ -42,6 +45,7 @@ pub fn dispatch(
         Request::StateRm(r) => to_json(ctx.run(r, items)),
         Request::Deploy(r) => to_json(ctx.run(r, items)),
         Request::Call(r) => to_json(ctx.run(r, items)),
+        Request::Stats(r) => to_json(ctx.run(r, items)),
     }
 }
 

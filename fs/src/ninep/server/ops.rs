@@ -69,6 +69,11 @@ fn open_flags(flags: u32) -> OpenFlags {
     }
 }
 
+/// Seconds and nanoseconds of a time in ns since the epoch.
+fn split_ns(t: u64) -> (u64, u64) {
+    (t / 1_000_000_000, t % 1_000_000_000)
+}
+
 fn ns(sec: u64, nsec: u64) -> u64 {
     sec.saturating_mul(1_000_000_000).saturating_add(nsec)
 }
@@ -355,8 +360,9 @@ impl Session {
         if self.ctx(&f).read_only {
             perm &= !0o222;
         }
-        let (sec, nsec) = (a.mtime_ns / 1_000_000_000, a.mtime_ns % 1_000_000_000);
-        let (csec, cnsec) = (a.ctime_ns / 1_000_000_000, a.ctime_ns % 1_000_000_000);
+        let (sec, nsec) = split_ns(a.mtime_ns);
+        let (asec, ansec) = split_ns(a.atime_ns);
+        let (csec, cnsec) = split_ns(a.ctime_ns);
         Ok(Rgetattr {
             valid: P9_GETATTR_BASIC,
             qid: qid_of(&a),
@@ -368,8 +374,8 @@ impl Session {
             size: a.size,
             blksize: 4096,
             blocks: a.size.div_ceil(512),
-            atime_sec: sec,
-            atime_nsec: nsec,
+            atime_sec: asec,
+            atime_nsec: ansec,
             mtime_sec: sec,
             mtime_nsec: nsec,
             ctime_sec: csec,
@@ -384,23 +390,39 @@ impl Session {
     fn setattr(&self, t: Tsetattr) -> R<()> {
         let f = self.fid(t.fid)?;
         let v = t.valid;
-        let mtime = if v & P9_SETATTR_MTIME_SET != 0 {
-            Some(ns(t.mtime_sec, t.mtime_nsec))
-        } else if v & P9_SETATTR_MTIME != 0 {
-            Some(self.fs.now_ns())
-        } else {
-            None
+        let time = |set: u32, given: u32, sec: u64, nsec: u64| {
+            if v & given != 0 {
+                Some(ns(sec, nsec))
+            } else if v & set != 0 {
+                Some(self.fs.now_ns())
+            } else {
+                None
+            }
         };
         let set = SetAttr {
             size: (v & P9_SETATTR_SIZE != 0).then_some(t.size),
-            mtime_ns: mtime,
+            mtime_ns: time(
+                P9_SETATTR_MTIME,
+                P9_SETATTR_MTIME_SET,
+                t.mtime_sec,
+                t.mtime_nsec,
+            ),
+            atime_ns: time(
+                P9_SETATTR_ATIME,
+                P9_SETATTR_ATIME_SET,
+                t.atime_sec,
+                t.atime_nsec,
+            ),
             mode: (v & P9_SETATTR_MODE != 0).then_some(t.mode),
             uid: (v & P9_SETATTR_UID != 0).then_some(t.uid),
             gid: (v & P9_SETATTR_GID != 0).then_some(t.gid),
         };
-        let nothing = set.size.is_none() && set.mtime_ns.is_none() && set.mode.is_none();
+        let nothing = set.size.is_none()
+            && set.mtime_ns.is_none()
+            && set.atime_ns.is_none()
+            && set.mode.is_none();
         if nothing && set.uid.is_none() && set.gid.is_none() {
-            return Ok(()); // atime/ctime only: nothing is kept
+            return Ok(()); // ctime only: it moves with every other change
         }
         let fh = match f.open {
             Open::File(fh) => Some(fh),
@@ -453,7 +475,9 @@ impl Session {
         }
         let flags = open_flags(t.flags);
         let excl = t.flags & P9_DOTL_EXCL != 0;
-        let (attr, fh) = self.fs.create(&self.ctx(&d), d.ino, &t.name, flags, excl)?;
+        let (attr, fh) = self
+            .fs
+            .create(&self.ctx(&d), d.ino, &t.name, flags, t.mode, excl)?;
         let mut ancestors = d.ancestors.clone();
         ancestors.push(d.ino);
         let iounit = self.iounit();
@@ -548,7 +572,7 @@ impl Session {
 
     fn mkdir(&self, t: Tmkdir) -> R<Rmkdir> {
         let d = self.fid(t.dfid)?;
-        let attr = self.fs.mkdir(&self.ctx(&d), d.ino, &t.name)?;
+        let attr = self.fs.mkdir(&self.ctx(&d), d.ino, &t.name, t.mode)?;
         self.fs.forget(attr.ino, 1); // no fid names it yet
         Ok(Rmkdir { qid: qid_of(&attr) })
     }
