@@ -68,11 +68,14 @@ impl Daemon {
     pub fn stop(self) -> anyhow::Result<()> {
         let Daemon {
             store,
+            fs,
             control,
             listeners,
             ..
         } = self;
         drop(listeners);
+        // Access times read since the last batch (see `statefs::atime`).
+        fs.persist_atimes()?;
         store.sync()?;
         // Write buffers to tables, so the next start replays no log.
         store.flush()?;

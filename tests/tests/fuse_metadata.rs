@@ -335,6 +335,14 @@ fn atime_is_stored_settable_and_moved_by_relatime() {
         wait_for(|| times(&f).0 > first),
         "read after write moves it"
     );
+    // Moved atimes are written in batches, and at the latest when the daemon stops.
+    let moved = times(&f).0;
+    d.restart();
+    assert_eq!(
+        times(&d.path("atime.near/f")).0,
+        moved,
+        "kept across a restart"
+    );
 }
 
 /// Polls `cond` for up to two seconds (one attribute-cache lifetime and some).

@@ -248,35 +248,6 @@ impl StateFs {
         Ok(self.files.open(ino, &account, &key, flags))
     }
 
-    /// Moves the atime of a file being opened for reading, by Linux's `relatime` rule: only
-    /// when the atime is not after the mtime or ctime (the first read since a change), or
-    /// is a day old. So a hot file costs one small metadata write per change, not one per
-    /// read. Executions (bound sessions) and read-only mounts never move it; a failure
-    /// here never fails the open.
-    fn note_access(&self, ctx: &Ctx, account: &AccountId, key: &[u8], meta: KeyMeta) {
-        const DAY_NS: u64 = 24 * 3600 * 1_000_000_000;
-        if self.writable(ctx).is_err() || self.bound_account().is_some() {
-            return;
-        }
-        let now = now_ns();
-        let stale = meta.atime_ns <= meta.mtime_ns
-            || meta.atime_ns <= meta.ctime_ns
-            || now.saturating_sub(meta.atime_ns) >= DAY_NS;
-        if !stale {
-            return;
-        }
-        let update = || -> Result<()> {
-            let mut txn = self.begin(ctx, account)?;
-            self.check_ino(&txn, key, meta.ino)?;
-            txn.update_meta(key, |m| m.atime_ns = now)?;
-            txn.touch_none();
-            txn.commit()
-        };
-        if let Err(e) = update() {
-            tracing::debug!(ino = meta.ino, error = %e, "atime not updated");
-        }
-    }
-
     /// Creates file `name` in `parent` with permission bits `mode` (the caller has applied
     /// the umask), or opens it when it exists and `exclusive` is false; takes one reference
     /// on it and opens it.

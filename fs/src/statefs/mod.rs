@@ -10,6 +10,7 @@
 //! release ([`files`]); everything else (mkdir, rename, unlink, truncate by path) commits at
 //! once, each as one transaction.
 
+mod atime;
 mod backend;
 mod files;
 mod layout;
@@ -133,6 +134,7 @@ pub struct StateFs {
     nodes: NodeTable,
     dir_sets: Mutex<HashMap<AccountId, Arc<DirSet>>>,
     files: files::OpenFiles,
+    atimes: atime::Atimes,
     dirs_open: readdir::DirHandles,
     uid: u32,
     gid: u32,
@@ -158,6 +160,7 @@ impl StateFs {
             nodes: NodeTable::new(),
             dir_sets: Mutex::new(HashMap::new()),
             files: files::OpenFiles::default(),
+            atimes: atime::Atimes::default(),
             dirs_open: readdir::DirHandles::default(),
             uid,
             gid,
@@ -226,6 +229,9 @@ impl StateFs {
                     self.truncate(ctx, ino, account, key, size, fh)?;
                 }
                 if changes_meta {
+                    if set.atime_ns.is_some() {
+                        self.atimes.forget(ino);
+                    }
                     // Buffered writes first: their commit stamps the mtime, which must not
                     // land over a time set after them (`cp -p` sets times before close).
                     self.commit_ino(ctx, ino)?;
@@ -603,7 +609,7 @@ impl StateFs {
             size,
             mtime_ns,
             ctime_ns,
-            atime_ns: meta.atime_ns,
+            atime_ns: self.atimes.shown(meta.ino, meta.atime_ns),
             nlink: 1,
             perm: self.shown_perm(meta.mode),
             uid: self.uid,
