@@ -24,6 +24,7 @@
 
 pub mod engine;
 pub mod executor;
+pub mod linux;
 pub mod mode;
 pub mod near;
 pub mod outcome;
