@@ -15,7 +15,7 @@ use super::spec::{StateBinding, TaskError, TaskOutcome, TaskSpec};
 use super::stdio::Stdio;
 use super::task::{MemoryLimitExceeded, MemoryLimiter, TaskState};
 use super::vfs::{split_path, DevFs, FileKind, FileSystem, HostFs, MemFs, StateMount, Vfs};
-use super::wasi::{self, ExitStatus, GuestFault};
+use super::wasi::{self, ExitStatus, GuestError};
 use crate::engine::{Engine, EPOCH_TICK};
 use crate::near::gas::REGULAR_OP_COST;
 use crate::profile::Profile;
@@ -163,7 +163,7 @@ fn classify(err: &wasmtime::Error, timeout: Duration) -> Result<i32, TaskError> 
     if let Some(m) = err.downcast_ref::<MemoryLimitExceeded>() {
         return Err(TaskError::new("MemoryLimitExceeded", m.to_string()));
     }
-    if let Some(f) = err.downcast_ref::<GuestFault>() {
+    if let Some(f) = err.downcast_ref::<GuestError>() {
         return Err(TaskError::new("WasmTrap", f.to_string()));
     }
     match err.downcast_ref::<Trap>() {

@@ -5,7 +5,7 @@
 //! ready (files never block; stdin blocks in the read itself, so the guest sees a blocking
 //! stream whatever the host side is), as wasmtime reports them.
 
-use super::{check_flags, Cx, WasiResult};
+use super::{check_enum, Cx, WasiResult};
 use crate::linux::clock::CLOCK_RESOLUTION_NS;
 use crate::linux::errno::Errno;
 use crate::linux::fd::Descriptor;
@@ -25,6 +25,7 @@ const SUBSCRIPTION_SIZE: u32 = 48;
 const EVENT_SIZE: u32 = 32;
 
 fn known_clock(id: u32) -> WasiResult<()> {
+    check_enum(id, THREAD_CPUTIME, "clockid")?;
     match id {
         REALTIME | MONOTONIC => Ok(()),
         // wasmtime has no CPU-time clocks and answers BADF.
@@ -57,8 +58,8 @@ pub(super) fn clock_time_get(
 
 /// One subscription, decoded.
 enum Sub {
-    /// Fires after this many nanoseconds from now; `relative` when asked as a duration.
-    Clock { after: u64, relative: bool },
+    /// Fires after this many nanoseconds from now.
+    Clock { after: u64 },
     /// Ready now, with the `nbytes` and flags to report.
     Fd { ty: u8, nbytes: u64, flags: u16 },
 }
@@ -71,7 +72,10 @@ fn decode(cx: &mut Cx<'_>, at: u32) -> WasiResult<(u64, Sub)> {
             let id = cx.mem.read_u32(at + 16)?;
             let timeout = cx.mem.read_u64(at + 24)?;
             let flags = cx.mem.read_u16(at + 40)?;
-            check_flags(u32::from(flags), u32::from(SUBCLOCK_ABSTIME))?;
+            // Read from memory, a bad value is an errno (wiggle's `GuestError`), not a trap.
+            if flags & !SUBCLOCK_ABSTIME != 0 {
+                return Err(Errno::INVAL.into());
+            }
             let absolute = flags & SUBCLOCK_ABSTIME != 0;
             let now = match id {
                 MONOTONIC => cx.task.clock.monotonic(),
@@ -83,10 +87,7 @@ fn decode(cx: &mut Cx<'_>, at: u32) -> WasiResult<(u64, Sub)> {
             } else {
                 timeout
             };
-            Sub::Clock {
-                after,
-                relative: !absolute,
-            }
+            Sub::Clock { after }
         }
         EVENT_FD_READ | EVENT_FD_WRITE => {
             let fd = cx.mem.read_u32(at + 16)?;
@@ -152,7 +153,7 @@ pub(super) fn poll_oneoff(
     let earliest = decoded
         .iter()
         .filter_map(|(_, s)| match s {
-            Sub::Clock { after, .. } => Some(*after),
+            Sub::Clock { after } => Some(*after),
             Sub::Fd { .. } => None,
         })
         .min();
@@ -164,14 +165,10 @@ pub(super) fn poll_oneoff(
         }
         _ => 0,
     };
-    // wasmtime's single relative sleep reports `nbytes` 1; its general path reports 0.
-    let single = count == 1;
     let mut n = 0u32;
     for (userdata, sub) in decoded {
         let (ty, nbytes, flags) = match sub {
-            Sub::Clock { after, relative } if after <= slept => {
-                (EVENT_CLOCK, u64::from(single && relative), 0)
-            }
+            Sub::Clock { after } if after <= slept => (EVENT_CLOCK, 0, 0),
             Sub::Clock { .. } => continue,
             Sub::Fd { ty, nbytes, flags } => (ty, nbytes, flags),
         };

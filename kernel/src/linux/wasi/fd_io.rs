@@ -1,7 +1,7 @@
 //! Moving bytes through descriptors: `fd_read`, `fd_write`, `fd_pread`, `fd_pwrite`,
 //! `fd_seek`, `fd_tell` and `fd_readdir`.
 
-use super::{Cx, WasiResult};
+use super::{check_enum, Cx, WasiResult};
 use crate::linux::errno::Errno;
 use crate::linux::fd::Descriptor;
 use crate::linux::stdio::OutputStream;
@@ -127,9 +127,7 @@ pub(super) fn fd_seek(
     whence: u32,
     out: u32,
 ) -> WasiResult<()> {
-    if whence > WHENCE_END {
-        return Err(Errno::INVAL.into());
-    }
+    check_enum(whence, WHENCE_END, "whence")?;
     let f = cx.task.fds.seekable(fd)?;
     let pos = match whence {
         WHENCE_SET => u64::try_from(offset).map_err(|_| Errno::INVAL)?,

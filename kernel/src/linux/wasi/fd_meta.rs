@@ -1,7 +1,7 @@
 //! Descriptor bookkeeping and attributes: `fd_close`, `fd_renumber`, `fd_fdstat_*`,
 //! `fd_filestat_*`, `fd_prestat_*`, `fd_sync`, `fd_datasync`, `fd_advise`, `fd_allocate`.
 
-use super::{check_flags, Cx, WasiResult};
+use super::{check_arg, check_enum, Cx, WasiResult};
 use crate::linux::errno::Errno;
 use crate::linux::fd::Descriptor;
 use crate::linux::vfs::{FileKind, Stat};
@@ -143,7 +143,8 @@ pub(super) fn times(
     mtim: u64,
     now: u64,
 ) -> WasiResult<(Option<u64>, Option<u64>)> {
-    check_flags(flags, fst::ATIM | fst::ATIM_NOW | fst::MTIM | fst::MTIM_NOW)?;
+    let known = fst::ATIM | fst::ATIM_NOW | fst::MTIM | fst::MTIM_NOW;
+    check_arg(flags.into(), known.into(), "fstflags")?;
     let a = new_time(
         flags & fst::ATIM != 0,
         flags & fst::ATIM_NOW != 0,
@@ -223,7 +224,7 @@ pub(super) fn fd_fdstat_get(cx: &mut Cx<'_>, fd: u32, out: u32) -> WasiResult<()
 
 /// `fd_fdstat_set_flags`: only `APPEND` and `NONBLOCK` can change (wasmtime's rule).
 pub(super) fn fd_fdstat_set_flags(cx: &mut Cx<'_>, fd: u32, flags: u32) -> WasiResult<()> {
-    check_flags(flags, fdflags::ALL)?;
+    check_arg(flags.into(), fdflags::ALL.into(), "fdflags")?;
     let f = cx.task.fds.file(fd)?;
     if flags & (fdflags::DSYNC | fdflags::SYNC | fdflags::RSYNC) != 0 {
         return Err(Errno::INVAL.into());
@@ -237,9 +238,11 @@ pub(super) fn fd_fdstat_set_flags(cx: &mut Cx<'_>, fd: u32, flags: u32) -> WasiR
 pub(super) fn fd_fdstat_set_rights(
     cx: &mut Cx<'_>,
     fd: u32,
-    _base: u64,
-    _inh: u64,
+    base: u64,
+    inheriting: u64,
 ) -> WasiResult<()> {
+    check_arg(base, rights::ALL, "rights")?;
+    check_arg(inheriting, rights::ALL, "rights")?;
     match cx.task.fds.get(fd)? {
         Descriptor::File(_) | Descriptor::Dir { .. } => Err(Errno::NOTSUP.into()),
         _ => Err(Errno::BADF.into()),
@@ -352,9 +355,7 @@ pub(super) fn fd_advise(
     _len: u64,
     advice: u32,
 ) -> WasiResult<()> {
-    if advice > 5 {
-        return Err(Errno::INVAL.into());
-    }
+    check_enum(advice, 5, "advice")?;
     cx.task.fds.file(fd)?;
     Ok(())
 }

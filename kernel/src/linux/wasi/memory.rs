@@ -1,23 +1,37 @@
 //! The guest's linear memory as WASI calls see it: every access bounds-checked, typed
-//! accesses alignment-checked, and a failed check is a trap ([`GuestFault`]), as wiggle
+//! accesses alignment-checked, and a failed check is a trap ([`GuestError::Fault`]), as wiggle
 //! makes it in wasmtime-wasi.
 
 use super::{Fail, WasiResult};
 use crate::linux::errno::Errno;
 
-/// A guest pointer that leaves memory or is misaligned: the task traps.
-#[derive(Debug, thiserror::Error)]
-#[error("guest pointer {ptr:#x} (+{len} bytes) is out of bounds or misaligned")]
-pub struct GuestFault {
-    /// The address.
-    pub ptr: u64,
-    /// The length accessed.
-    pub len: u64,
+/// What the guest passed that wasmtime-wasi's bindings trap on, before or during a call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GuestError {
+    /// A pointer out of bounds or misaligned.
+    #[error("guest pointer {ptr:#x} (+{len} bytes) is out of bounds or misaligned")]
+    Fault {
+        /// The address.
+        ptr: u64,
+        /// The length accessed.
+        len: u64,
+    },
+    /// A flags argument with unknown bits, or an enum argument past its last value.
+    #[error("invalid {what} argument {value:#x}")]
+    BadArgument {
+        /// The argument's type.
+        what: &'static str,
+        /// Its value.
+        value: u64,
+    },
+    /// `proc_exit` with a status WASI does not allow.
+    #[error("exit with invalid exit status {0}, outside of [0..126)")]
+    BadExitStatus(u32),
 }
 
 fn fault(ptr: u32, len: u64) -> Fail {
     Fail::Trap(
-        GuestFault {
+        GuestError::Fault {
             ptr: u64::from(ptr),
             len,
         }

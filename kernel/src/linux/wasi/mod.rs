@@ -19,7 +19,7 @@ mod memory;
 mod path;
 mod proc;
 
-pub use memory::GuestFault;
+pub use memory::GuestError;
 pub use proc::ExitStatus;
 
 use wasmtime::{Caller, Linker, Trap};
@@ -199,10 +199,20 @@ pub fn link(linker: &mut Linker<TaskState>) -> wasmtime::Result<()> {
     Ok(())
 }
 
-/// Fails with `INVAL` when `value` has bits outside `known` (wiggle's flag check).
-pub fn check_flags(value: u32, known: u32) -> WasiResult<()> {
+/// Traps when the argument `value` has bits outside `known`: wasmtime's bindings convert
+/// every flags and enum argument before the call and trap when one does not convert.
+pub fn check_arg(value: u64, known: u64, what: &'static str) -> WasiResult<()> {
     if value & !known != 0 {
-        return Err(Errno::INVAL.into());
+        return Err(Fail::Trap(GuestError::BadArgument { what, value }.into()));
+    }
+    Ok(())
+}
+
+/// Traps for an enum argument past `last` (as [`check_arg`] for flags).
+pub fn check_enum(value: u32, last: u32, what: &'static str) -> WasiResult<()> {
+    if value > last {
+        let value = u64::from(value);
+        return Err(Fail::Trap(GuestError::BadArgument { what, value }.into()));
     }
     Ok(())
 }

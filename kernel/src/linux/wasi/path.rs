@@ -3,7 +3,7 @@
 //! `path_link`, `path_symlink`, `path_readlink`.
 
 use super::fd_meta::{fdflags, rights, times, write_filestat};
-use super::{check_flags, Cx, WasiResult};
+use super::{check_arg, Cx, WasiResult};
 use crate::linux::errno::Errno;
 use crate::linux::fd::{Descriptor, OpenDesc};
 use crate::linux::vfs::{FileKind, OpenOptions, Resolved};
@@ -23,7 +23,7 @@ fn resolve(cx: &Cx<'_>, fd: u32, path: u32, len: u32, follow: bool) -> WasiResul
 }
 
 fn follows(flags: u32) -> WasiResult<bool> {
-    check_flags(flags, LOOKUP_SYMLINK_FOLLOW)?;
+    check_arg(flags.into(), LOOKUP_SYMLINK_FOLLOW.into(), "lookupflags")?;
     Ok(flags & LOOKUP_SYMLINK_FOLLOW != 0)
 }
 
@@ -100,13 +100,16 @@ pub(super) fn path_open(
     len: u32,
     oflags: u32,
     rights_base: u64,
-    _inheriting: u64,
+    inheriting: u64,
     fdflags: u32,
     out: u32,
 ) -> WasiResult<()> {
     let follow = follows(dirflags)?;
-    check_flags(oflags, O_CREAT | O_DIRECTORY | O_EXCL | O_TRUNC)?;
-    check_flags(fdflags, fdflags::ALL)?;
+    let known = O_CREAT | O_DIRECTORY | O_EXCL | O_TRUNC;
+    check_arg(oflags.into(), known.into(), "oflags")?;
+    check_arg(rights_base, rights::ALL, "rights")?;
+    check_arg(inheriting, rights::ALL, "rights")?;
+    check_arg(fdflags.into(), fdflags::ALL.into(), "fdflags")?;
     match cx.task.fds.get(fd)? {
         Descriptor::Dir { .. } => {}
         Descriptor::File(_) => return Err(Errno::NOTDIR.into()),

@@ -1,0 +1,160 @@
+//! What the linux-mode tests share: the test programs of `guest/programs` (built on first
+//! use by `guest/build-programs.sh`), a run under our kernel and a run under wasmtime-wasi's
+//! preview1 (the reference), each with a host directory preopened at `/`.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+
+use outlayer_kernel::linux::{Capture, HostMount, Kernel, TaskContext, TaskOutcome, TaskSpec};
+use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
+
+/// The directory of the built programs; the first caller builds them.
+pub(crate) fn programs_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let script = root.join("guest/build-programs.sh");
+        let status = Command::new(&script)
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        assert!(status.success(), "{} failed", script.display());
+        root.join("guest/programs/out")
+    })
+}
+
+/// The program `<name>.wasm`.
+pub(crate) fn program(name: &str) -> Vec<u8> {
+    let p = programs_dir().join(format!("{name}.wasm"));
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// One kernel per test process (booting is cheap, compiling is not).
+pub(crate) fn kernel() -> &'static Kernel {
+    static KERNEL: OnceLock<Kernel> = OnceLock::new();
+    KERNEL.get_or_init(|| {
+        let cache =
+            std::env::temp_dir().join(format!("outlayer-linux-tests-{}", std::process::id()));
+        Kernel::new(&cache).expect("kernel boots")
+    })
+}
+
+/// What a run printed and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Run {
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// Exit status, or the error's kind.
+    pub status: Result<i32, String>,
+}
+
+/// The same program, input and tree for both runtimes.
+pub(crate) struct Case<'a> {
+    /// The module.
+    pub code: &'a [u8],
+    /// argv.
+    pub argv: &'a [&'a str],
+    /// Environment.
+    pub env: &'a [(&'a str, &'a str)],
+    /// Standard input.
+    pub stdin: &'a [u8],
+    /// The host directory preopened at `/`.
+    pub root: &'a Path,
+}
+
+/// A spec for `case` under our kernel, with captures for its output.
+pub(crate) fn spec(case: &Case<'_>) -> (TaskSpec, Capture, Capture) {
+    let mut spec = TaskSpec::new(case.code.to_vec(), case.argv[0]);
+    spec.argv = case.argv.iter().map(|s| s.to_string()).collect();
+    spec.env = case
+        .env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    spec.stdin = Box::new(std::io::Cursor::new(case.stdin.to_vec()));
+    let (out, err) = (Capture::new(), Capture::new());
+    spec.stdout = Box::new(out.clone());
+    spec.stderr = Box::new(err.clone());
+    spec.mounts = vec![HostMount {
+        host: case.root.to_path_buf(),
+        guest: "/".into(),
+        read_only: false,
+    }];
+    spec.context = TaskContext {
+        block_height: 7,
+        block_timestamp_ns: 1_700_000_000_000_000_000,
+        random_seed: [42; 32],
+    };
+    (spec, out, err)
+}
+
+/// `case` under our kernel.
+pub(crate) fn ours(case: &Case<'_>) -> (Run, TaskOutcome) {
+    let (spec, out, err) = spec(case);
+    let outcome = kernel().run(spec);
+    let status = match (&outcome.error, outcome.exit_code) {
+        (None, Some(c)) => Ok(c),
+        (Some(e), _) => Err(e.kind.clone()),
+        (None, None) => Err("no status".into()),
+    };
+    let run = Run {
+        stdout: String::from_utf8_lossy(&out.bytes()).into_owned(),
+        stderr: String::from_utf8_lossy(&err.bytes()).into_owned(),
+        status,
+    };
+    (run, outcome)
+}
+
+/// `case` under wasmtime-wasi's preview1.
+pub(crate) fn reference(case: &Case<'_>) -> Run {
+    let engine = wasmtime::Engine::default();
+    let module = wasmtime::Module::new(&engine, case.code).expect("compiles");
+    let mut linker = wasmtime::Linker::new(&engine);
+    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |t| t).expect("links");
+    let (out, err) = (
+        MemoryOutputPipe::new(64 << 20),
+        MemoryOutputPipe::new(64 << 20),
+    );
+    let ctx = WasiCtxBuilder::new()
+        .args(case.argv)
+        .envs(case.env)
+        .stdin(MemoryInputPipe::new(case.stdin.to_vec()))
+        .stdout(out.clone())
+        .stderr(err.clone())
+        .preopened_dir(case.root, "/", FsPerms::ReadWrite)
+        .expect("preopen")
+        .build_p1();
+    let mut store = wasmtime::Store::new(&engine, ctx);
+    let status = (|| {
+        let instance = linker.instantiate(&mut store, &module)?;
+        let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+        start.call(&mut store, ())
+    })();
+    let status = match status {
+        Ok(()) => Ok(0),
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(exit) => Ok(exit.0),
+            None => Err(format!("trap: {e:#}")),
+        },
+    };
+    Run {
+        stdout: String::from_utf8_lossy(&out.contents()).into_owned(),
+        stderr: String::from_utf8_lossy(&err.contents()).into_owned(),
+        status,
+    }
+}
+
+/// A fresh host directory.
+pub(crate) fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+/// A shareable handle, for tests that need one.
+pub(crate) fn shared<T>(t: T) -> Arc<T> {
+    Arc::new(t)
+}
