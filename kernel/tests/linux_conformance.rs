@@ -11,7 +11,13 @@ use linux_support::{ours, program, reference, tempdir, Case};
 /// `outlayer_kernel::linux` module docs.
 const INTENDED: &[(&str, &str)] = &[];
 
-fn compare(name: &str, argv: &[&str], env: &[(&str, &str)], stdin: &[u8]) {
+/// Runs `name` under both runtimes and compares; returns the WASI calls ours made.
+fn compare(
+    name: &str,
+    argv: &[&str],
+    env: &[(&str, &str)],
+    stdin: &[u8],
+) -> std::collections::BTreeMap<String, u64> {
     let code = program(name);
     let (a, b) = (tempdir(), tempdir());
     let case = |root| Case {
@@ -53,16 +59,23 @@ fn compare(name: &str, argv: &[&str], env: &[(&str, &str)], stdin: &[u8]) {
         "{name}: exit status ({outcome:?})"
     );
     assert!(outcome.gas_burnt > 0);
+    outcome.syscalls
 }
 
 #[test]
 fn rust_program_calls_every_function_as_wasmtime_answers() {
-    compare(
+    let called = compare(
         "conformance",
         &["conformance", "--flag", "ünïcode"],
         &[("HOME", "/"), ("B", "2=two")],
         b"some input\n",
     );
+    let missed: Vec<&&str> = outlayer_kernel::linux::wasi::FUNCTIONS
+        .iter()
+        .filter(|f| !called.contains_key(**f))
+        .collect();
+    assert_eq!(outlayer_kernel::linux::wasi::FUNCTIONS.len(), 46);
+    assert!(missed.is_empty(), "never called: {missed:?}");
 }
 
 #[test]

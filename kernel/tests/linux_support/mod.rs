@@ -158,3 +158,92 @@ pub(crate) fn tempdir() -> tempfile::TempDir {
 pub(crate) fn shared<T>(t: T) -> Arc<T> {
     Arc::new(t)
 }
+
+/// A store in a temp dir with `app.near` holding a few keys (and `other.near` beside it).
+pub(crate) struct StateEnv {
+    _dir: tempfile::TempDir,
+    /// The store.
+    pub store: Arc<outlayer_fs::store::Store>,
+    /// `app.near`.
+    pub account: outlayer_fs::AccountId,
+}
+
+/// The account every state test runs on.
+pub(crate) const ACCOUNT: &str = "app.near";
+
+impl StateEnv {
+    /// `app.near` with `count` = `41` and `note` = `hello`; `other.near` with `secret`.
+    pub(crate) fn new() -> Self {
+        let dir = tempdir();
+        let store = Arc::new(outlayer_fs::store::Store::open(dir.path()).expect("store"));
+        let seed = |name: &str, kv: &[(&[u8], &[u8])]| {
+            let account = outlayer_fs::AccountId::new(name).expect("account id");
+            let mut txn = store.begin(&account).expect("txn");
+            txn.create_account().expect("create");
+            for (k, v) in kv {
+                txn.put(k, v.to_vec()).expect("put");
+            }
+            txn.commit().expect("commit");
+        };
+        seed(ACCOUNT, &[(b"count", b"41"), (b"note", b"hello")]);
+        seed("other.near", &[(b"secret", b"s3cret")]);
+        let account = outlayer_fs::AccountId::new(ACCOUNT).expect("account id");
+        StateEnv {
+            _dir: dir,
+            store,
+            account,
+        }
+    }
+
+    /// Every key and value of `account`, in key order.
+    pub(crate) fn snapshot_of(&self, account: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let account = outlayer_fs::AccountId::new(account).expect("account id");
+        let mut keys = Vec::new();
+        self.store
+            .scan_keys(&account, b"", b"", |k, _| {
+                keys.push(k.to_vec());
+                true
+            })
+            .expect("scan");
+        keys.into_iter()
+            .map(|k| {
+                let v = self.store.get(&account, &k).expect("get").expect("value");
+                (k, v)
+            })
+            .collect()
+    }
+
+    /// `app.near`'s keys and values.
+    pub(crate) fn snapshot(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        self.snapshot_of(ACCOUNT)
+    }
+
+    /// The binding a task commits itself.
+    pub(crate) fn binding(&self) -> outlayer_kernel::linux::StateBinding {
+        outlayer_kernel::linux::StateBinding::Account {
+            store: self.store.clone(),
+            account: self.account.clone(),
+        }
+    }
+}
+
+/// `probe ARGS...` with `state` at `/near/state` and a memory root; `tweak` adjusts the spec.
+pub(crate) fn probe(
+    args: &[&str],
+    state: Option<outlayer_kernel::linux::StateBinding>,
+    tweak: impl FnOnce(&mut TaskSpec),
+) -> (String, TaskOutcome) {
+    let mut spec = TaskSpec::new(program("probe"), "probe");
+    spec.argv.extend(args.iter().map(|s| s.to_string()));
+    spec.state = state;
+    let out = Capture::new();
+    spec.stdout = Box::new(out.clone());
+    spec.context = TaskContext {
+        block_height: 7,
+        block_timestamp_ns: 1_700_000_000_000_000_000,
+        random_seed: [42; 32],
+    };
+    tweak(&mut spec);
+    let outcome = kernel().run(spec);
+    (String::from_utf8_lossy(&out.bytes()).into_owned(), outcome)
+}

@@ -112,91 +112,94 @@ fn hostcall(
     }
 }
 
-/// Binds every WASI function, listed once: `name(params)` calls the function of that name
-/// in this module's submodules with the call's context.
+/// Declares the WASI table once: [`FUNCTIONS`] names every function and [`link`] binds
+/// each `module::name(params)` to the function of that name, run through [`hostcall`].
 macro_rules! wasi_table {
-    ($linker:ident; $($module:ident :: $name:ident ( $($arg:ident : $ty:ty),* );)*) => {
-        $(
-            $linker.func_wrap(
+    ($($module:ident :: $name:ident ( $($arg:ident : $ty:ty),* );)*) => {
+        /// Every function of `wasi_snapshot_preview1`, as [`link`] binds them.
+        pub const FUNCTIONS: &[&str] = &[$(stringify!($name),)* "proc_exit"];
+
+        /// Binds all of `wasi_snapshot_preview1` to `linker`.
+        pub fn link(linker: &mut Linker<TaskState>) -> wasmtime::Result<()> {
+            $(
+                linker.func_wrap(
+                    WASI_MODULE,
+                    stringify!($name),
+                    |mut caller: Caller<'_, TaskState>, $($arg: $ty),*| -> wasmtime::Result<i32> {
+                        hostcall(&mut caller, stringify!($name), |cx| $module::$name(cx, $($arg),*))
+                    },
+                )?;
+            )*
+            // `proc_exit` returns nothing: it always ends the task.
+            linker.func_wrap(
                 WASI_MODULE,
-                stringify!($name),
-                |mut caller: Caller<'_, TaskState>, $($arg: $ty),*| -> wasmtime::Result<i32> {
-                    hostcall(&mut caller, stringify!($name), |cx| $module::$name(cx, $($arg),*))
+                "proc_exit",
+                |mut caller: Caller<'_, TaskState>, status: u32| -> wasmtime::Result<()> {
+                    pay(&mut caller, SYSCALL_FUEL)?;
+                    *caller.data_mut().syscalls.entry("proc_exit").or_insert(0) += 1;
+                    Err(proc::exit(status))
                 },
             )?;
-        )*
+            Ok(())
+        }
     };
 }
 
-/// Binds all of `wasi_snapshot_preview1` to `linker`.
-pub fn link(linker: &mut Linker<TaskState>) -> wasmtime::Result<()> {
-    wasi_table! { linker;
-        args::args_get(argv: u32, argv_buf: u32);
-        args::args_sizes_get(argc_out: u32, size_out: u32);
-        args::environ_get(environ: u32, environ_buf: u32);
-        args::environ_sizes_get(count_out: u32, size_out: u32);
-        clock::clock_res_get(id: u32, out: u32);
-        clock::clock_time_get(id: u32, precision: u64, out: u32);
-        fd_meta::fd_advise(fd: u32, offset: u64, len: u64, advice: u32);
-        fd_meta::fd_allocate(fd: u32, offset: u64, len: u64);
-        fd_meta::fd_close(fd: u32);
-        fd_meta::fd_datasync(fd: u32);
-        fd_meta::fd_fdstat_get(fd: u32, out: u32);
-        fd_meta::fd_fdstat_set_flags(fd: u32, flags: u32);
-        fd_meta::fd_fdstat_set_rights(fd: u32, base: u64, inheriting: u64);
-        fd_meta::fd_filestat_get(fd: u32, out: u32);
-        fd_meta::fd_filestat_set_size(fd: u32, size: u64);
-        fd_meta::fd_filestat_set_times(fd: u32, atim: u64, mtim: u64, flags: u32);
-        fd_io::fd_pread(fd: u32, iovs: u32, iovs_len: u32, offset: u64, out: u32);
-        fd_meta::fd_prestat_get(fd: u32, out: u32);
-        fd_meta::fd_prestat_dir_name(fd: u32, buf: u32, buf_len: u32);
-        fd_io::fd_pwrite(fd: u32, iovs: u32, iovs_len: u32, offset: u64, out: u32);
-        fd_io::fd_read(fd: u32, iovs: u32, iovs_len: u32, out: u32);
-        fd_io::fd_readdir(fd: u32, buf: u32, buf_len: u32, cookie: u64, out: u32);
-        fd_meta::fd_renumber(fd: u32, to: u32);
-        fd_io::fd_seek(fd: u32, offset: i64, whence: u32, out: u32);
-        fd_meta::fd_sync(fd: u32);
-        fd_io::fd_tell(fd: u32, out: u32);
-        fd_io::fd_write(fd: u32, iovs: u32, iovs_len: u32, out: u32);
-        path::path_create_directory(fd: u32, path: u32, path_len: u32);
-        path::path_filestat_get(fd: u32, flags: u32, path: u32, path_len: u32, out: u32);
-        path::path_filestat_set_times(
-            fd: u32, flags: u32, path: u32, path_len: u32, atim: u64, mtim: u64, fst: u32
-        );
-        path::path_link(
-            fd: u32, flags: u32, path: u32, path_len: u32, to_fd: u32, to: u32, to_len: u32
-        );
-        path::path_open(
-            fd: u32, dirflags: u32, path: u32, path_len: u32, oflags: u32, rights: u64,
-            inheriting: u64, fdflags: u32, out: u32
-        );
-        path::path_readlink(fd: u32, path: u32, path_len: u32, buf: u32, buf_len: u32, out: u32);
-        path::path_remove_directory(fd: u32, path: u32, path_len: u32);
-        path::path_rename(fd: u32, path: u32, path_len: u32, to_fd: u32, to: u32, to_len: u32);
-        path::path_symlink(target: u32, target_len: u32, fd: u32, path: u32, path_len: u32);
-        path::path_unlink_file(fd: u32, path: u32, path_len: u32);
-        clock::poll_oneoff(subs: u32, events: u32, count: u32, out: u32);
-        proc::proc_raise(signal: u32);
-        proc::sched_yield();
-        proc::random_get(buf: u32, buf_len: u32);
-        proc::sock_accept(fd: u32, flags: u32, out: u32);
-        proc::sock_recv(
-            fd: u32, iovs: u32, iovs_len: u32, flags: u32, size_out: u32, flags_out: u32
-        );
-        proc::sock_send(fd: u32, iovs: u32, iovs_len: u32, flags: u32, out: u32);
-        proc::sock_shutdown(fd: u32, how: u32);
-    }
-    // `proc_exit` returns nothing: it always ends the task.
-    linker.func_wrap(
-        WASI_MODULE,
-        "proc_exit",
-        |mut caller: Caller<'_, TaskState>, status: u32| -> wasmtime::Result<()> {
-            pay(&mut caller, SYSCALL_FUEL)?;
-            *caller.data_mut().syscalls.entry("proc_exit").or_insert(0) += 1;
-            Err(proc::exit(status))
-        },
-    )?;
-    Ok(())
+wasi_table! {
+    args::args_get(argv: u32, argv_buf: u32);
+    args::args_sizes_get(argc_out: u32, size_out: u32);
+    args::environ_get(environ: u32, environ_buf: u32);
+    args::environ_sizes_get(count_out: u32, size_out: u32);
+    clock::clock_res_get(id: u32, out: u32);
+    clock::clock_time_get(id: u32, precision: u64, out: u32);
+    fd_meta::fd_advise(fd: u32, offset: u64, len: u64, advice: u32);
+    fd_meta::fd_allocate(fd: u32, offset: u64, len: u64);
+    fd_meta::fd_close(fd: u32);
+    fd_meta::fd_datasync(fd: u32);
+    fd_meta::fd_fdstat_get(fd: u32, out: u32);
+    fd_meta::fd_fdstat_set_flags(fd: u32, flags: u32);
+    fd_meta::fd_fdstat_set_rights(fd: u32, base: u64, inheriting: u64);
+    fd_meta::fd_filestat_get(fd: u32, out: u32);
+    fd_meta::fd_filestat_set_size(fd: u32, size: u64);
+    fd_meta::fd_filestat_set_times(fd: u32, atim: u64, mtim: u64, flags: u32);
+    fd_io::fd_pread(fd: u32, iovs: u32, iovs_len: u32, offset: u64, out: u32);
+    fd_meta::fd_prestat_get(fd: u32, out: u32);
+    fd_meta::fd_prestat_dir_name(fd: u32, buf: u32, buf_len: u32);
+    fd_io::fd_pwrite(fd: u32, iovs: u32, iovs_len: u32, offset: u64, out: u32);
+    fd_io::fd_read(fd: u32, iovs: u32, iovs_len: u32, out: u32);
+    fd_io::fd_readdir(fd: u32, buf: u32, buf_len: u32, cookie: u64, out: u32);
+    fd_meta::fd_renumber(fd: u32, to: u32);
+    fd_io::fd_seek(fd: u32, offset: i64, whence: u32, out: u32);
+    fd_meta::fd_sync(fd: u32);
+    fd_io::fd_tell(fd: u32, out: u32);
+    fd_io::fd_write(fd: u32, iovs: u32, iovs_len: u32, out: u32);
+    path::path_create_directory(fd: u32, path: u32, path_len: u32);
+    path::path_filestat_get(fd: u32, flags: u32, path: u32, path_len: u32, out: u32);
+    path::path_filestat_set_times(
+        fd: u32, flags: u32, path: u32, path_len: u32, atim: u64, mtim: u64, fst: u32
+    );
+    path::path_link(
+        fd: u32, flags: u32, path: u32, path_len: u32, to_fd: u32, to: u32, to_len: u32
+    );
+    path::path_open(
+        fd: u32, dirflags: u32, path: u32, path_len: u32, oflags: u32, rights: u64,
+        inheriting: u64, fdflags: u32, out: u32
+    );
+    path::path_readlink(fd: u32, path: u32, path_len: u32, buf: u32, buf_len: u32, out: u32);
+    path::path_remove_directory(fd: u32, path: u32, path_len: u32);
+    path::path_rename(fd: u32, path: u32, path_len: u32, to_fd: u32, to: u32, to_len: u32);
+    path::path_symlink(target: u32, target_len: u32, fd: u32, path: u32, path_len: u32);
+    path::path_unlink_file(fd: u32, path: u32, path_len: u32);
+    clock::poll_oneoff(subs: u32, events: u32, count: u32, out: u32);
+    proc::proc_raise(signal: u32);
+    proc::sched_yield();
+    proc::random_get(buf: u32, buf_len: u32);
+    proc::sock_accept(fd: u32, flags: u32, out: u32);
+    proc::sock_recv(
+        fd: u32, iovs: u32, iovs_len: u32, flags: u32, size_out: u32, flags_out: u32
+    );
+    proc::sock_send(fd: u32, iovs: u32, iovs_len: u32, flags: u32, out: u32);
+    proc::sock_shutdown(fd: u32, how: u32);
 }
 
 /// Traps when the argument `value` has bits outside `known`: wasmtime's bindings convert

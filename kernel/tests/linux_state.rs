@@ -1,0 +1,145 @@
+//! `/near/state` through 9P: what a task writes reaches the store only when it exits 0;
+//! a non-zero exit, a trap, running out of gas or time leave the state byte for byte as it
+//! was. Real programs (guest/programs/probe), real RocksDB.
+
+mod linux_support;
+
+use std::time::Duration;
+
+use linux_support::{probe, StateEnv};
+use outlayer_fs::store::SharedTxn;
+use outlayer_kernel::linux::StateBinding;
+use outlayer_kernel::state::TxnState;
+
+/// Writes that, committed, would change every kind of thing: a key, a new key, a removal.
+const WRITES: &[&str] = &[
+    "write",
+    "/near/state/count",
+    "42",
+    "write",
+    "/near/state/fresh",
+    "new",
+    "rm",
+    "/near/state/note",
+    "read",
+    "/near/state/count",
+];
+
+#[test]
+fn exit_zero_commits_what_the_task_wrote() {
+    let env = StateEnv::new();
+    let mut args = WRITES.to_vec();
+    args.extend(["ls", "/near/state", "exit", "0"]);
+    let (out, outcome) = probe(&args, Some(env.binding()), |_| {});
+    assert!(outcome.is_success(), "{outcome:?}\n{out}");
+    assert!(outcome.committed);
+    assert!(out.contains("read: \"42\""), "{out}");
+    assert!(out.contains("ls: [\"count\", \"fresh\"]"), "{out}");
+    let kv = |k: &str, v: &str| (k.as_bytes().to_vec(), v.as_bytes().to_vec());
+    assert_eq!(env.snapshot(), vec![kv("count", "42"), kv("fresh", "new")]);
+    assert_eq!(env.snapshot_of("other.near"), vec![kv("secret", "s3cret")]);
+    assert!(outcome.syscalls.get("fd_write").copied().unwrap_or(0) >= 2);
+}
+
+#[test]
+fn a_failed_task_leaves_the_state_as_it_was() {
+    let env = StateEnv::new();
+    let before = env.snapshot();
+    let endings: [(&[&str], &str); 4] = [
+        (&["exit", "1"], "exit 1"),
+        (&["trap"], "WasmTrap"),
+        (&["spin"], "GasExceeded"),
+        (&["spin"], "Timeout"),
+    ];
+    for (ending, expect) in endings {
+        let mut args = WRITES.to_vec();
+        args.extend(ending);
+        let (out, outcome) = probe(&args, Some(env.binding()), |spec| match expect {
+            "GasExceeded" => spec.limits.gas = 50 * outlayer_kernel::near::TGAS,
+            "Timeout" => {
+                spec.limits.gas = u64::MAX;
+                spec.limits.timeout = Duration::from_millis(300);
+            }
+            _ => {}
+        });
+        // The task saw its own writes through 9P before it failed.
+        assert!(out.contains("read: \"42\""), "{expect}: {out}");
+        match expect {
+            "exit 1" => assert_eq!((outcome.exit_code, outcome.error_kind()), (Some(1), None)),
+            kind => assert_eq!(outcome.error_kind(), Some(kind), "{outcome:?}"),
+        }
+        assert!(!outcome.committed, "{expect}");
+        assert_eq!(env.snapshot(), before, "{expect}: state changed");
+    }
+}
+
+#[test]
+fn a_dry_run_commits_nothing() {
+    let env = StateEnv::new();
+    let before = env.snapshot();
+    let (_, outcome) = probe(WRITES, Some(env.binding()), |spec| spec.dry_run = true);
+    assert_eq!(outcome.exit_code, Some(0));
+    assert!(!outcome.committed);
+    assert_eq!(env.snapshot(), before);
+}
+
+#[test]
+fn the_account_must_exist() {
+    let env = StateEnv::new();
+    let binding = StateBinding::Account {
+        store: env.store.clone(),
+        account: outlayer_fs::AccountId::new("nobody.near").expect("id"),
+    };
+    let (_, outcome) = probe(&["exit", "0"], Some(binding), |_| {});
+    assert_eq!(outcome.error_kind(), Some("AccountDoesNotExist"));
+}
+
+/// The caller's transaction, shared: the guest's file writes are in it when the task ends
+/// (for the NEAR host functions of a later layer to read), and only the caller commits.
+#[test]
+fn a_shared_transaction_carries_file_writes_to_the_near_side() {
+    use outlayer_kernel::near::External;
+    let env = StateEnv::new();
+    let txn = SharedTxn::new(env.store.begin_shared(&env.account).expect("txn"));
+    let binding = StateBinding::Shared {
+        store: env.store.clone(),
+        txn: txn.clone(),
+    };
+    let args = ["write", "/near/state/count", "99", "exit", "0"];
+    let (_, outcome) = probe(&args, Some(binding), |_| {});
+    assert!(outcome.is_success(), "{outcome:?}");
+    assert!(!outcome.committed, "the caller commits");
+    let mut near = TxnState::new(txn.clone());
+    assert_eq!(
+        near.storage_get(b"count").ok().flatten(),
+        Some(b"99".to_vec())
+    );
+    assert_eq!(
+        env.store.get(&env.account, b"count").ok().flatten(),
+        Some(b"41".to_vec())
+    );
+    txn.take().expect("txn").commit().expect("commit");
+    assert_eq!(
+        env.store.get(&env.account, b"count").ok().flatten(),
+        Some(b"99".to_vec())
+    );
+}
+
+#[test]
+fn state_at_root_makes_the_account_the_tree() {
+    let env = StateEnv::new();
+    let args = ["ls", "/", "read", "/note", "ls", "/dev", "exit", "0"];
+    let (out, outcome) = probe(&args, Some(env.binding()), |spec| {
+        spec.state_at = "/".into()
+    });
+    assert!(outcome.is_success(), "{outcome:?}");
+    assert!(
+        out.contains("ls: [\"count\", \"dev\", \"note\", \"tmp\"]"),
+        "{out}"
+    );
+    assert!(out.contains("read: \"hello\""), "{out}");
+    assert!(
+        out.contains("ls: [\"null\", \"stderr\", \"stdin\", \"stdout\", \"urandom\", \"zero\"]"),
+        "{out}"
+    );
+}
