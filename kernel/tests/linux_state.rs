@@ -143,3 +143,93 @@ fn state_at_root_makes_the_account_the_tree() {
         "{out}"
     );
 }
+
+/// The state mount is a filesystem of its own: directories (an overlay of key prefixes),
+/// renames, truncation, appends, and `PERM` for what it has not (symbolic links).
+#[test]
+fn state_files_behave_as_files() {
+    let env = StateEnv::new();
+    let args = [
+        "mkdir",
+        "/near/state/dir",
+        "write",
+        "/near/state/dir/k",
+        "v1",
+        "append",
+        "/near/state/dir/k",
+        "+v2",
+        "mv",
+        "/near/state/note",
+        "/near/state/dir/moved",
+        "ls",
+        "/near/state/dir",
+        "read",
+        "/near/state/dir/k",
+        "symlink",
+        "count",
+        "/near/state/link",
+        "rmdir",
+        "/near/state/dir",
+        "read",
+        "/near/state/count/x",
+        "exit",
+        "0",
+    ];
+    let (out, outcome) = probe(&args, Some(env.binding()), |_| {});
+    assert!(outcome.is_success(), "{outcome:?}");
+    assert!(out.contains("ls: [\"k\", \"moved\"]"), "{out}");
+    assert!(out.contains("read: \"v1+v2\""), "{out}");
+    assert!(out.contains("symlink: error: PermissionDenied"), "{out}");
+    // Rust std on WASI names ENOTEMPTY `Uncategorized`; the directory stays.
+    assert!(out.contains("rmdir: error: Uncategorized"), "{out}");
+    assert!(out.contains("read: error: NotADirectory"), "{out}");
+    let keys: Vec<Vec<u8>> = env.snapshot().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, [&b"count"[..], b"dir/k", b"dir/moved"]);
+}
+
+/// The working directory is preopened as `.`: relative paths land there.
+#[test]
+fn the_working_directory_can_be_the_state() {
+    let env = StateEnv::new();
+    let args = [
+        "read",
+        "note",
+        "write",
+        "rel",
+        "r",
+        "cat-stdin",
+        "exit",
+        "0",
+    ];
+    let (out, outcome) = probe(&args, Some(env.binding()), |spec| {
+        spec.cwd = "/near/state".into();
+        spec.stdin = Box::new(std::io::Cursor::new(b"from stdin".to_vec()));
+    });
+    assert!(outcome.is_success(), "{outcome:?}");
+    assert!(out.contains("read: \"hello\""), "{out}");
+    assert!(out.contains("from stdin"), "{out}");
+    assert_eq!(
+        env.store.get(&env.account, b"rel").ok().flatten(),
+        Some(b"r".to_vec())
+    );
+}
+
+/// Tasks on different accounts run at once on one kernel.
+#[test]
+fn tasks_run_in_parallel() {
+    let envs: Vec<StateEnv> = (0..3).map(|_| StateEnv::new()).collect();
+    std::thread::scope(|s| {
+        for (i, env) in envs.iter().enumerate() {
+            s.spawn(move || {
+                let value = format!("v{i}");
+                let args = ["write", "/near/state/p", value.as_str(), "exit", "0"];
+                let (_, outcome) = probe(&args, Some(env.binding()), |_| {});
+                assert!(outcome.committed, "{outcome:?}");
+            });
+        }
+    });
+    for (i, env) in envs.iter().enumerate() {
+        let got = env.store.get(&env.account, b"p").ok().flatten();
+        assert_eq!(got, Some(format!("v{i}").into_bytes()));
+    }
+}

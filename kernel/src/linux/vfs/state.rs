@@ -94,8 +94,14 @@ impl Session {
             let from = at.as_ref().map_or(ROOT_FID, |f| f.fid);
             let qids = self.client.walk(from, step.fid, &names).map_err(errno)?;
             if qids.len() < names.len() {
-                // A partial walk makes no fid: the first missing step was not there.
-                return Err(Errno::NOENT);
+                // A partial walk makes no fid. It stopped at a missing name, or below
+                // something that is not a directory.
+                let below_file = qids.last().is_some_and(|q| q.ty & P9_QTDIR == 0);
+                return Err(if below_file {
+                    Errno::NOTDIR
+                } else {
+                    Errno::NOENT
+                });
             }
             at = Some(step);
         }
