@@ -191,6 +191,7 @@ fn build_task(spec: &mut TaskSpec) -> Result<(TaskState, Binding), TaskError> {
         std::mem::replace(&mut spec.stdout, Box::new(std::io::sink())),
         std::mem::replace(&mut spec.stderr, Box::new(std::io::sink())),
         spec.limits.output_bytes,
+        Instant::now() + spec.limits.timeout,
     ));
     let boot = clock.start();
     let memfs = |c: &Arc<TaskClock>| MemFs::new(c.clone(), spec.limits.memfs_bytes);
