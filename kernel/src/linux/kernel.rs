@@ -4,10 +4,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use lru::LruCache;
 use outlayer_fs::ninep::server::{InProcess, ServerConfig};
 use outlayer_fs::statefs::{BoundTxn, StateFs};
 use outlayer_fs::store::SharedTxn;
-use wasmtime::{ExternType, Linker, Store, Trap};
+use parking_lot::Mutex;
+use wasmtime::{ExternType, InstancePre, Linker, Store, Trap};
 
 use super::clock::{TaskClock, TaskRandom};
 use super::fd::{Descriptor, FdTable};
@@ -16,7 +18,7 @@ use super::stdio::Stdio;
 use super::task::{MemoryLimitExceeded, MemoryLimiter, TaskState};
 use super::vfs::{split_path, DevFs, FileKind, FileSystem, HostFs, MemFs, StateMount, Vfs};
 use super::wasi::{self, ExitStatus, GuestError};
-use crate::engine::{Engine, EPOCH_TICK};
+use crate::engine::{CodeHash, Engine, EPOCH_TICK, MODULE_CACHE_ENTRIES};
 use crate::near::gas::REGULAR_OP_COST;
 use crate::profile::Profile;
 
@@ -25,6 +27,8 @@ use crate::profile::Profile;
 pub struct Kernel {
     engine: Arc<Engine>,
     linker: Linker<TaskState>,
+    /// Programs checked and linked, so a warm task neither compiles nor links.
+    ready: Mutex<LruCache<CodeHash, InstancePre<TaskState>>>,
 }
 
 /// The state side of a task: who commits what when it ends.
@@ -47,7 +51,11 @@ impl Kernel {
     pub fn with_engine(engine: Arc<Engine>) -> anyhow::Result<Self> {
         let mut linker = Linker::new(engine.wasmtime(Profile::WasiProgram));
         wasi::link(&mut linker)?;
-        Ok(Kernel { engine, linker })
+        Ok(Kernel {
+            engine,
+            linker,
+            ready: Mutex::new(LruCache::new(MODULE_CACHE_ENTRIES)),
+        })
     }
 
     /// The engine (module cache statistics).
@@ -76,10 +84,16 @@ impl Kernel {
         outcome
     }
 
-    fn try_run(&self, mut spec: TaskSpec, outcome: &mut TaskOutcome) -> Result<(), TaskError> {
+    /// The program `code`, compiled (through the engine's cache), checked to be a WASI
+    /// command and linked.
+    fn prepare(&self, code: &[u8]) -> Result<InstancePre<TaskState>, TaskError> {
+        let hash = Engine::hash(code);
+        if let Some(pre) = self.ready.lock().get(&hash) {
+            return Ok(pre.clone());
+        }
         let module = self
             .engine
-            .load(Profile::WasiProgram, &Engine::hash(&spec.code), &spec.code)
+            .load(Profile::WasiProgram, &hash, code)
             .map_err(|e| TaskError::new("CompilationError", e.to_string()))?;
         match module.get_export("_start") {
             Some(ExternType::Func(f)) if f.params().len() == 0 && f.results().len() == 0 => {}
@@ -92,6 +106,12 @@ impl Kernel {
             .linker
             .instantiate_pre(&module)
             .map_err(|e| TaskError::new("LinkError", format!("{e:#}")))?;
+        self.ready.lock().put(hash, pre.clone());
+        Ok(pre)
+    }
+
+    fn try_run(&self, mut spec: TaskSpec, outcome: &mut TaskOutcome) -> Result<(), TaskError> {
+        let pre = self.prepare(&spec.code)?;
 
         let (mut task, binding) = build_task(&mut spec)?;
         let fuel = spec.limits.gas / REGULAR_OP_COST;

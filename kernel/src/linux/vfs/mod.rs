@@ -189,8 +189,11 @@ const MAX_SYMLINK_HOPS: usize = 40;
 
 /// The mount table.
 pub struct Vfs {
-    /// Longest mount point first, so the first prefix match is the innermost mount.
+    /// Longest mount point first, so the first prefix match is the innermost mount; the
+    /// root is not among them.
     mounts: Vec<Mount>,
+    /// The mount at `/`, which holds every path no other mount holds.
+    root: Mount,
     /// The time synthetic directories (mount points) show.
     boot_time: u64,
 }
@@ -207,10 +210,11 @@ impl Vfs {
     /// A tree whose root is `root`.
     pub fn new(root: Arc<dyn FileSystem>, boot_time: u64) -> Self {
         Vfs {
-            mounts: vec![Mount {
+            mounts: Vec::new(),
+            root: Mount {
                 at: Vec::new(),
                 fs: root,
-            }],
+            },
             boot_time,
         }
     }
@@ -218,6 +222,10 @@ impl Vfs {
     /// Mounts `fs` at the absolute guest path `at` (replacing a mount already there).
     pub fn mount(&mut self, at: &[u8], fs: Arc<dyn FileSystem>) {
         let at = split_path(at);
+        if at.is_empty() {
+            self.root = Mount { at, fs };
+            return;
+        }
         self.mounts.retain(|m| m.at != at);
         self.mounts.push(Mount { at, fs });
         self.mounts.sort_by_key(|m| std::cmp::Reverse(m.at.len()));
@@ -227,12 +235,10 @@ impl Vfs {
     fn locate<'p>(&self, abs: &'p [Name]) -> (usize, &Mount, &'p [Name]) {
         for (i, m) in self.mounts.iter().enumerate() {
             if abs.starts_with(&m.at) {
-                return (i, m, &abs[m.at.len()..]);
+                return (i + 1, m, &abs[m.at.len()..]);
             }
         }
-        // The root mount's empty prefix matches everything; this is never reached.
-        let last = self.mounts.len().saturating_sub(1);
-        (last, &self.mounts[last], abs)
+        (0, &self.root, abs)
     }
 
     /// The device number of the mount holding `abs` (distinct per mount).
