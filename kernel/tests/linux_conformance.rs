@@ -129,3 +129,31 @@ fn bad_arguments_and_pointers_trap_as_under_wasmtime() {
         assert_eq!(mine.stdout, "", "{case}");
     }
 }
+
+/// The kernel's memory root against wasmtime's host directory: the same answers.
+#[test]
+fn the_memory_root_answers_as_a_host_directory() {
+    for (name, status) in [("conformance_c", 5), ("conformance", 7)] {
+        let code = program(name);
+        let dir = tempdir();
+        let case = Case {
+            code: &code,
+            argv: &[name],
+            env: &[("GREETING", "hi")],
+            stdin: b"in\n",
+            root: dir.path(),
+        };
+        let theirs = reference(&case);
+        let (mut spec, out, err) = linux_support::spec(&case);
+        spec.mounts.clear();
+        let outcome = linux_support::kernel().run(spec);
+        let mine = String::from_utf8_lossy(&out.bytes()).into_owned();
+        assert_eq!(mine, theirs.stdout, "{name}");
+        assert_eq!(
+            String::from_utf8_lossy(&err.bytes()),
+            theirs.stderr,
+            "{name}"
+        );
+        assert_eq!(outcome.exit_code, Some(status), "{name}: {outcome:?}");
+    }
+}

@@ -1,4 +1,5 @@
-//! `MemFs`: a filesystem in memory, for the kernel's root and a task's private `/tmp`.
+//! `MemFs`: a filesystem in memory, for the kernel's root and a task's private `/tmp`, with
+//! directories, files, hard links and symbolic links, as tmpfs has them.
 //! Gone with the task. Its size is bounded (`NOSPC` past the budget) so that a guest cannot
 //! exhaust the host's memory through it; times come from the task's clock.
 
@@ -16,6 +17,8 @@ const ROOT: u64 = 1;
 enum Body {
     Dir(BTreeMap<Name, u64>),
     File(Vec<u8>),
+    /// A symbolic link's target (the VFS follows it).
+    Symlink(Vec<u8>),
 }
 
 struct Node {
@@ -54,14 +57,14 @@ impl Tree {
     fn children(&self, ino: u64) -> FsResult<&BTreeMap<Name, u64>> {
         match &self.node(ino)?.body {
             Body::Dir(c) => Ok(c),
-            Body::File(_) => Err(Errno::NOTDIR),
+            Body::File(_) | Body::Symlink(_) => Err(Errno::NOTDIR),
         }
     }
 
     fn children_mut(&mut self, ino: u64) -> FsResult<&mut BTreeMap<Name, u64>> {
         match &mut self.node_mut(ino)?.body {
             Body::Dir(c) => Ok(c),
-            Body::File(_) => Err(Errno::NOTDIR),
+            Body::File(_) | Body::Symlink(_) => Err(Errno::NOTDIR),
         }
     }
 
@@ -137,6 +140,7 @@ impl Tree {
         let (kind, size, nlink) = match &n.body {
             Body::Dir(c) => (FileKind::Directory, 0, 2 + c.len() as u64),
             Body::File(d) => (FileKind::Regular, d.len() as u64, n.nlink),
+            Body::Symlink(t) => (FileKind::Symlink, t.len() as u64, n.nlink),
         };
         Ok(Stat {
             kind,
@@ -152,8 +156,10 @@ impl Tree {
     fn resize(&mut self, ino: u64, size: u64, now: u64) -> FsResult<()> {
         let (used, capacity) = (self.used, self.capacity);
         let n = self.node_mut(ino)?;
-        let Body::File(data) = &mut n.body else {
-            return Err(Errno::ISDIR);
+        let data = match &mut n.body {
+            Body::File(data) => data,
+            Body::Dir(_) => return Err(Errno::ISDIR),
+            Body::Symlink(_) => return Err(Errno::INVAL),
         };
         let old = data.len() as u64;
         if size > old && used.saturating_add(size - old) > capacity {
@@ -226,8 +232,11 @@ impl FileSystem for MemFs {
             }
             Err(e) => return Err(e),
         };
-        if let Body::Dir(_) = t.node(ino)?.body {
-            return Err(Errno::ISDIR);
+        match t.node(ino)?.body {
+            Body::Dir(_) => return Err(Errno::ISDIR),
+            // The VFS resolved the links it follows: opening one itself is O_NOFOLLOW's ELOOP.
+            Body::Symlink(_) => return Err(Errno::LOOP),
+            Body::File(_) => {}
         }
         if opts.truncate {
             t.resize(ino, 0, now)?;
@@ -314,8 +323,8 @@ impl FileSystem for MemFs {
                     t.nodes.remove(&old);
                 }
                 (Body::Dir(_), false) => return Err(Errno::ISDIR),
-                (Body::File(_), true) => return Err(Errno::NOTDIR),
-                (Body::File(_), false) => t.release(old),
+                (Body::File(_) | Body::Symlink(_), true) => return Err(Errno::NOTDIR),
+                (Body::File(_) | Body::Symlink(_), false) => t.release(old),
             }
         }
         t.children_mut(src_dir)?.remove(src_name);
@@ -334,6 +343,29 @@ impl FileSystem for MemFs {
         let ino = t.walk(path)?;
         set_node_times(t.node_mut(ino)?, atim, mtim, now);
         Ok(())
+    }
+
+    fn readlink(&self, path: &[Name]) -> FsResult<Vec<u8>> {
+        let t = self.tree.lock();
+        match &t.node(t.walk(path)?)?.body {
+            Body::Symlink(target) => Ok(target.clone()),
+            _ => Err(Errno::INVAL),
+        }
+    }
+
+    fn symlink(&self, target: &[u8], path: &[Name]) -> FsResult<()> {
+        let now = self.now();
+        let mut t = self.tree.lock();
+        let (parent, name) = t.parent(path)?;
+        if t.children(parent)?.contains_key(name) {
+            return Err(Errno::EXIST);
+        }
+        t.add(parent, name, Body::Symlink(target.to_vec()), now)
+            .map(drop)
+    }
+
+    fn has_symlinks(&self) -> bool {
+        true
     }
 
     fn link(&self, from: &[Name], to: &[Name]) -> FsResult<()> {
@@ -411,7 +443,7 @@ impl OpenFile for MemFile {
         }
         let n = t.node_mut(self.ino)?;
         let Body::File(data) = &mut n.body else {
-            return Err(Errno::ISDIR);
+            return Err(Errno::BADF);
         };
         // `end` fits: the resize above made the file at least that long.
         let start = offset as usize;

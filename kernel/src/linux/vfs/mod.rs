@@ -420,8 +420,12 @@ impl Vfs {
         m.fs.link(&from, &to)
     }
 
-    /// Creates a symbolic link at `abs`.
+    /// Creates a symbolic link at `abs`. An absolute target is refused (`PERM`) on every
+    /// mount, as wasmtime refuses it: no link may name a place outside the tree it is in.
     pub fn symlink(&self, target: &[u8], abs: &[Name]) -> FsResult<()> {
+        if target.first() == Some(&b'/') {
+            return Err(Errno::PERM);
+        }
         if self.is_mount_ancestor(abs) {
             return Err(Errno::EXIST);
         }
