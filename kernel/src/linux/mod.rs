@@ -28,14 +28,23 @@
 //! program exits 0 with no error (and not as a dry run); a non-zero exit, a trap, gas or
 //! time exhaustion, a memory or output limit drop it.
 //!
-//! Intended differences from wasmtime-wasi's preview1 (the reference):
+//! Intended differences from wasmtime-wasi's preview1 (the reference; the conformance
+//! tests in `kernel/tests/linux_conformance.rs` hold everything else equal):
 //! - time is virtual: `clock_time_get` counts from the block timestamp with fuel, and a
 //!   `poll_oneoff` on clocks returns at once with the clocks advanced;
+//! - randomness (`random_get`, `/dev/urandom`) is one ChaCha20 stream from the task's seed;
 //! - standard streams are never ttys (filetype `UNKNOWN`), whatever the host side is;
+//! - `poll_oneoff` reports every file descriptor ready at once (wasmtime reports a file's
+//!   read readiness only after a background read completes);
 //! - `fd_readdir` lists entries sorted by name (wasmtime: the host's order); inode and
-//!   device numbers are the mount's own (wasmtime: a hash of the host's);
+//!   device numbers are the mounts' own (wasmtime: a hash of the host's);
 //! - `/dev`, `/tmp`, the state mount and mount-point directories exist in every tree;
-//! - `random_get` is a deterministic stream, not the host's entropy.
+//! - on the state mount, symbolic and hard links are refused with `PERM` (the 9P server
+//!   has none); everything else answers as on a host directory.
+//!
+//! Limits of this part: a host call blocked on a standard stream is not interrupted by the
+//! timeout before the deadline passes (it then answers `AGAIN`); `fd_readdir` lists a whole
+//! directory per call, as wasmtime does.
 //!
 //! Not yet here (issue 10, later parts): the `outlayer.syscall` NEAR syscalls (400–452)
 //! over the state session, the `outlayerd run` command, processes and pipes.

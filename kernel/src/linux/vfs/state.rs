@@ -14,7 +14,7 @@ use std::sync::Arc;
 use outlayer_fs::ninep::server::InProcess;
 use outlayer_fs::ninep::sync_client::{Client, ClientError};
 use outlayer_fs::ninep::{
-    Rgetattr, Tmessage, Tsetattr, Tsymlink, MAXWELEM, P9_DOTL_AT_REMOVEDIR, P9_DOTL_CREATE,
+    Rgetattr, Tlink, Tmessage, Tsetattr, Tsymlink, MAXWELEM, P9_DOTL_AT_REMOVEDIR, P9_DOTL_CREATE,
     P9_DOTL_EXCL, P9_DOTL_RDONLY, P9_DOTL_RDWR, P9_DOTL_TRUNC, P9_DOTL_WRONLY, P9_QTDIR,
     P9_QTSYMLINK, P9_SETATTR_ATIME, P9_SETATTR_ATIME_SET, P9_SETATTR_MTIME, P9_SETATTR_MTIME_SET,
     P9_SETATTR_SIZE,
@@ -298,8 +298,20 @@ impl FileSystem for StateMount {
             .map_err(errno)
     }
 
+    fn readlink(&self, path: &[Name]) -> FsResult<Vec<u8>> {
+        self.no_link(path)
+    }
+
+    fn link(&self, from: &[Name], to: &[Name]) -> FsResult<()> {
+        self.hard_link(from, to)
+    }
+
     fn symlink(&self, target: &[u8], path: &[Name]) -> FsResult<()> {
-        // Asked of the server, which has no symbolic links and answers so.
+        // Asked of the server, which has no symbolic links and answers so; a name that is
+        // taken is EEXIST first, as on Linux.
+        if self.stat(path).is_ok() {
+            return Err(Errno::EXIST);
+        }
         let (dir, name) = self.session.walk_parent(path)?;
         let t = Tsymlink {
             fid: dir.fid,
@@ -310,6 +322,31 @@ impl FileSystem for StateMount {
         self.session
             .client
             .rpc(&Tmessage::Symlink(t))
+            .map(drop)
+            .map_err(errno)
+    }
+}
+
+impl StateMount {
+    /// `readlink` of a name that exists and is no link: `INVAL`; of a missing one: `NOENT`.
+    fn no_link(&self, path: &[Name]) -> FsResult<Vec<u8>> {
+        self.stat(path)?;
+        Err(Errno::INVAL)
+    }
+
+    /// A hard link, asked of the server (which has none and answers so) once the source
+    /// exists.
+    fn hard_link(&self, from: &[Name], to: &[Name]) -> FsResult<()> {
+        let source = self.session.walk(from)?;
+        let (dir, name) = self.session.walk_parent(to)?;
+        let t = Tlink {
+            dfid: dir.fid,
+            fid: source.fid,
+            name: name.to_vec(),
+        };
+        self.session
+            .client
+            .rpc(&Tmessage::Link(t))
             .map(drop)
             .map_err(errno)
     }
