@@ -95,7 +95,13 @@ pub(crate) fn spec(case: &Case<'_>) -> (TaskSpec, Capture, Capture) {
 
 /// `case` under our kernel.
 pub(crate) fn ours(case: &Case<'_>) -> (Run, TaskOutcome) {
-    let (spec, out, err) = spec(case);
+    ours_with(case, |_| {})
+}
+
+/// `case` under our kernel, its spec adjusted by `tweak` first.
+pub(crate) fn ours_with(case: &Case<'_>, tweak: impl FnOnce(&mut TaskSpec)) -> (Run, TaskOutcome) {
+    let (mut spec, out, err) = spec(case);
+    tweak(&mut spec);
     let outcome = kernel().run(spec);
     let status = match (&outcome.error, outcome.exit_code) {
         (None, Some(c)) => Ok(c),
@@ -108,6 +114,29 @@ pub(crate) fn ours(case: &Case<'_>) -> (Run, TaskOutcome) {
         status,
     };
     (run, outcome)
+}
+
+/// The program `name` under wasmtime-wasi and under our kernel (adjusted by `tweak`),
+/// each with its own fresh host directory at `/`: `(ours, wasmtime's, our outcome)`.
+pub(crate) fn both(
+    name: &str,
+    argv: &[&str],
+    env: &[(&str, &str)],
+    stdin: &[u8],
+    tweak: impl FnOnce(&mut TaskSpec),
+) -> (Run, Run, TaskOutcome) {
+    let code = program(name);
+    let (a, b) = (tempdir(), tempdir());
+    let case = |root| Case {
+        code: &code,
+        argv,
+        env,
+        stdin,
+        root,
+    };
+    let (mine, outcome) = ours_with(&case(a.path()), tweak);
+    let theirs = reference(&case(b.path()));
+    (mine, theirs, outcome)
 }
 
 /// `case` under wasmtime-wasi's preview1.
