@@ -4,9 +4,10 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
 use outlayer_kernel::linux::{Capture, HostMount, Kernel, TaskContext, TaskOutcome, TaskSpec};
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
@@ -36,8 +37,8 @@ pub(crate) fn program(name: &str) -> Vec<u8> {
 pub(crate) fn kernel() -> &'static Kernel {
     static KERNEL: OnceLock<Kernel> = OnceLock::new();
     KERNEL.get_or_init(|| {
-        let cache =
-            std::env::temp_dir().join(format!("outlayer-linux-tests-{}", std::process::id()));
+        // Shared by every test process: the engine writes artifacts atomically.
+        let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("linux-module-cache");
         Kernel::new(&cache).expect("kernel boots")
     })
 }
@@ -141,9 +142,18 @@ pub(crate) fn both(
 
 /// `case` under wasmtime-wasi's preview1.
 pub(crate) fn reference(case: &Case<'_>) -> Run {
-    let engine = wasmtime::Engine::default();
-    let module = wasmtime::Module::new(&engine, case.code).expect("compiles");
-    let mut linker = wasmtime::Linker::new(&engine);
+    // One engine, and each program compiled once, per test process.
+    static ENGINE: OnceLock<wasmtime::Engine> = OnceLock::new();
+    static MODULES: OnceLock<Mutex<HashMap<Vec<u8>, wasmtime::Module>>> = OnceLock::new();
+    let engine = ENGINE.get_or_init(wasmtime::Engine::default);
+    let module = MODULES
+        .get_or_init(Default::default)
+        .lock()
+        .expect("module cache")
+        .entry(case.code.to_vec())
+        .or_insert_with(|| wasmtime::Module::new(engine, case.code).expect("compiles"))
+        .clone();
+    let mut linker = wasmtime::Linker::new(engine);
     wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |t| t).expect("links");
     let (out, err) = (
         MemoryOutputPipe::new(64 << 20),
@@ -158,7 +168,7 @@ pub(crate) fn reference(case: &Case<'_>) -> Run {
         .preopened_dir(case.root, "/", FsPerms::ReadWrite)
         .expect("preopen")
         .build_p1();
-    let mut store = wasmtime::Store::new(&engine, ctx);
+    let mut store = wasmtime::Store::new(engine, ctx);
     let status = (|| {
         let instance = linker.instantiate(&mut store, &module)?;
         let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
@@ -183,16 +193,11 @@ pub(crate) fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
 }
 
-/// A shareable handle, for tests that need one.
-pub(crate) fn shared<T>(t: T) -> Arc<T> {
-    Arc::new(t)
-}
-
 /// A store in a temp dir with `app.near` holding a few keys (and `other.near` beside it).
 pub(crate) struct StateEnv {
     _dir: tempfile::TempDir,
     /// The store.
-    pub store: Arc<outlayer_fs::store::Store>,
+    pub store: std::sync::Arc<outlayer_fs::store::Store>,
     /// `app.near`.
     pub account: outlayer_fs::AccountId,
 }
@@ -204,7 +209,8 @@ impl StateEnv {
     /// `app.near` with `count` = `41` and `note` = `hello`; `other.near` with `secret`.
     pub(crate) fn new() -> Self {
         let dir = tempdir();
-        let store = Arc::new(outlayer_fs::store::Store::open(dir.path()).expect("store"));
+        let store =
+            std::sync::Arc::new(outlayer_fs::store::Store::open(dir.path()).expect("store"));
         let seed = |name: &str, kv: &[(&[u8], &[u8])]| {
             let account = outlayer_fs::AccountId::new(name).expect("account id");
             let mut txn = store.begin(&account).expect("txn");
