@@ -40,7 +40,9 @@
 //!   device numbers are the mounts' own (wasmtime: a hash of the host's);
 //! - `/dev`, `/tmp`, the state mount and mount-point directories exist in every tree;
 //! - on the state mount, symbolic and hard links are refused with `PERM` (the 9P server
-//!   has none); everything else answers as on a host directory.
+//!   has none); everything else answers as on a host directory;
+//! - a read-only host mount refuses writes with `ROFS`, as a read-only Linux mount does
+//!   (wasmtime's read-only preopens answer `PERM`).
 //!
 //! Limits of this part: a host call blocked on a standard stream is not interrupted by the
 //! timeout before the deadline passes (it then answers `AGAIN`); `fd_readdir` lists a whole

@@ -145,7 +145,9 @@ struct DevFile {
 impl OpenFile for DevFile {
     fn read_at(&mut self, buf: &mut [u8], _offset: u64) -> FsResult<usize> {
         match self.device {
-            Device::Null | Device::Stdout | Device::Stderr => Ok(0),
+            Device::Null => Ok(0),
+            // The output streams have no read side, as a pipe's write end has none.
+            Device::Stdout | Device::Stderr => Err(Errno::BADF),
             Device::Zero => {
                 buf.fill(0);
                 Ok(buf.len())
@@ -160,7 +162,8 @@ impl OpenFile for DevFile {
 
     fn write_at(&mut self, data: &[u8], _offset: u64) -> FsResult<usize> {
         match self.device {
-            Device::Null | Device::Zero | Device::Urandom | Device::Stdin => Ok(data.len()),
+            Device::Null | Device::Zero | Device::Urandom => Ok(data.len()),
+            Device::Stdin => Err(Errno::BADF),
             Device::Stdout => self.stdio.write(OutputStream::Stdout, data),
             Device::Stderr => self.stdio.write(OutputStream::Stderr, data),
         }
@@ -180,5 +183,56 @@ impl OpenFile for DevFile {
 
     fn sync(&mut self) -> FsResult<()> {
         Err(Errno::INVAL)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linux::stdio::Capture;
+
+    #[test]
+    fn devices_read_and_write_as_on_linux() {
+        let out = Capture::new();
+        let stdio = Stdio::new(
+            Box::new(&b"typed"[..]),
+            Box::new(out.clone()),
+            Box::new(Capture::new()),
+            1 << 10,
+            std::time::Instant::now(),
+        );
+        let dev = DevFs::new(Arc::new(stdio), Arc::new(TaskRandom::new([3; 32])), 9);
+        let open = |name: &str| {
+            let opts = OpenOptions {
+                read: true,
+                write: true,
+                ..OpenOptions::default()
+            };
+            dev.open(&[name.as_bytes().to_vec()], &opts)
+        };
+        let mut buf = [7u8; 4];
+        let (Ok(mut null), Ok(mut zero), Ok(mut stdin), Ok(mut stdout)) =
+            (open("null"), open("zero"), open("stdin"), open("stdout"))
+        else {
+            panic!("every device opens");
+        };
+        assert_eq!(null.read_at(&mut buf, 0), Ok(0));
+        assert_eq!(null.write_at(b"gone", 0), Ok(4));
+        assert_eq!((zero.read_at(&mut buf, 0), buf), (Ok(4), [0; 4]));
+        assert_eq!(stdin.read_at(&mut buf, 0), Ok(4));
+        assert_eq!(&buf, b"type");
+        assert_eq!(stdin.write_at(b"x", 0), Err(Errno::BADF));
+        assert_eq!(stdout.write_at(b"out", 0), Ok(3));
+        assert_eq!(stdout.read_at(&mut buf, 0), Err(Errno::BADF));
+        assert_eq!(out.bytes(), b"out");
+        assert_eq!(
+            dev.stat(&[b"urandom".to_vec()]).map(|s| s.kind),
+            Ok(FileKind::CharDevice)
+        );
+        assert_eq!(
+            dev.stat(&[b"tty".to_vec()]).map(|s| s.kind),
+            Err(Errno::NOENT)
+        );
+        assert!(matches!(open("tty"), Err(Errno::NOENT)));
     }
 }
