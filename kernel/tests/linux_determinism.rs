@@ -107,3 +107,19 @@ fn a_module_must_be_a_wasi_command() {
     let linked = run(env_import);
     assert_eq!(linked.error_kind(), Some("LinkError"), "{linked:?}");
 }
+
+/// Limits at their extremes are limits, not arithmetic overflows.
+#[test]
+fn extreme_limits_are_accepted() {
+    let (out, outcome) = probe(&["time", "exit", "0"], None, |s| {
+        s.limits.timeout = std::time::Duration::MAX;
+        s.limits.gas = u64::MAX;
+        s.limits.memory_bytes = usize::MAX;
+        s.limits.output_bytes = u64::MAX;
+        s.context.block_timestamp_ns = u64::MAX;
+    });
+    assert!(outcome.is_success(), "{outcome:?}");
+    assert!(out.starts_with("time: real "), "{out}");
+    let (_, starved) = probe(&["exit", "0"], None, |s| s.limits.gas = 0);
+    assert_eq!(starved.error_kind(), Some("GasExceeded"), "{starved:?}");
+}

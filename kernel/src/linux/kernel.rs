@@ -18,7 +18,7 @@ use super::stdio::Stdio;
 use super::task::{MemoryLimitExceeded, MemoryLimiter, TaskState};
 use super::vfs::{split_path, DevFs, FileKind, FileSystem, HostFs, MemFs, StateMount, Vfs};
 use super::wasi::{self, ExitStatus, GuestError};
-use crate::engine::{CodeHash, Engine, EPOCH_TICK, MODULE_CACHE_ENTRIES};
+use crate::engine::{epoch_ticks, CodeHash, Engine, MODULE_CACHE_ENTRIES};
 use crate::near::gas::REGULAR_OP_COST;
 use crate::profile::Profile;
 
@@ -121,13 +121,7 @@ impl Kernel {
         store
             .set_fuel(fuel)
             .map_err(|e| TaskError::new("HostError", format!("{e:#}")))?;
-        let ticks = spec
-            .limits
-            .timeout
-            .as_nanos()
-            .div_ceil(EPOCH_TICK.as_nanos()) as u64
-            + 1;
-        store.set_epoch_deadline(ticks);
+        store.set_epoch_deadline(epoch_ticks(spec.limits.timeout));
         store.epoch_deadline_trap();
 
         let result = (|| {
@@ -197,6 +191,14 @@ fn classify(err: &wasmtime::Error, timeout: Duration) -> Result<i32, TaskError> 
     }
 }
 
+/// When a task started now and limited to `timeout` must end (a century away for a limit
+/// too far to represent).
+fn deadline(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
 fn invalid(msg: impl Into<String>) -> TaskError {
     TaskError::new("InvalidTask", msg)
 }
@@ -211,7 +213,7 @@ fn build_task(spec: &mut TaskSpec) -> Result<(TaskState, Binding), TaskError> {
         std::mem::replace(&mut spec.stdout, Box::new(std::io::sink())),
         std::mem::replace(&mut spec.stderr, Box::new(std::io::sink())),
         spec.limits.output_bytes,
-        Instant::now() + spec.limits.timeout,
+        deadline(spec.limits.timeout),
     ));
     let boot = clock.start();
     let memfs = |c: &Arc<TaskClock>| MemFs::new(c.clone(), spec.limits.memfs_bytes);
