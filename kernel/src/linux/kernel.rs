@@ -349,3 +349,36 @@ fn mount_state(state: StateBinding) -> Result<(StateMount, Binding), TaskError> 
         },
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A daemon boots one kernel and runs tasks from many threads; a request handler hands
+    /// a spec to a worker and the outcome back.
+    #[test]
+    fn the_kernel_is_shared_and_tasks_travel_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        fn sent<T: Send>() {}
+        shared::<Kernel>();
+        sent::<TaskSpec>();
+        sent::<TaskOutcome>();
+    }
+
+    #[test]
+    fn traps_and_exits_are_told_apart() {
+        let t = Duration::from_secs(1);
+        assert_eq!(classify(&ExitStatus(3).into(), t), Ok(3));
+        let kind = |e: wasmtime::Error| classify(&e, t).map_err(|e| e.kind);
+        assert_eq!(kind(Trap::OutOfFuel.into()), Err("GasExceeded"));
+        assert_eq!(kind(Trap::Interrupt.into()), Err("Timeout"));
+        assert_eq!(kind(Trap::UnreachableCodeReached.into()), Err("WasmTrap"));
+        assert_eq!(kind(GuestError::BadExitStatus(200).into()), Err("WasmTrap"));
+        let oom = MemoryLimitExceeded {
+            desired: 2,
+            limit: 1,
+        };
+        assert_eq!(kind(oom.into()), Err("MemoryLimitExceeded"));
+        assert_eq!(kind(wasmtime::format_err!("odd")), Err("HostError"));
+    }
+}
