@@ -123,3 +123,45 @@ fn extreme_limits_are_accepted() {
     let (_, starved) = probe(&["exit", "0"], None, |s| s.limits.gas = 0);
     assert_eq!(starved.error_kind(), Some("GasExceeded"), "{starved:?}");
 }
+
+/// Output reaches the host's writer as the guest writes it, not when the task ends: when
+/// the program first reads its stdin, what it printed before is already out.
+#[test]
+fn output_streams_out_as_it_is_written() {
+    use outlayer_kernel::linux::Capture;
+    use std::io::Read;
+
+    /// A stdin that records what stdout held when it was first read.
+    struct Witness {
+        stdout: Capture,
+        seen: std::sync::Arc<std::sync::Mutex<Option<Vec<u8>>>>,
+    }
+    impl Read for Witness {
+        fn read(&mut self, _buf: &mut [u8]) -> std::io::Result<usize> {
+            let mut seen = self.seen.lock().expect("lock");
+            seen.get_or_insert_with(|| self.stdout.bytes());
+            Ok(0)
+        }
+    }
+    let stdout = Capture::new();
+    let seen = std::sync::Arc::default();
+    let witness = Witness {
+        stdout: stdout.clone(),
+        seen: std::sync::Arc::clone(&seen),
+    };
+    let mut spec = TaskSpec::new(linux_support::program("probe"), "probe");
+    spec.argv
+        .extend(["shout", "5", "cat-stdin", "shout", "3"].map(String::from));
+    spec.stdin = Box::new(witness);
+    spec.stdout = Box::new(stdout.clone());
+    let outcome = kernel().run(spec);
+    assert!(outcome.is_success(), "{outcome:?}");
+    let early = seen.lock().expect("lock").clone().unwrap_or_default();
+    assert!(
+        early.starts_with(b"xxxxx"),
+        "{:?}",
+        String::from_utf8_lossy(&early)
+    );
+    assert!(!String::from_utf8_lossy(&early).contains("shout: 3"));
+    assert!(stdout.bytes().ends_with(b"xxxshout: 3\n"));
+}
