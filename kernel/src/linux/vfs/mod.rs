@@ -309,7 +309,8 @@ impl Vfs {
                 Err(e) => return Err(e),
             };
             match stat.kind {
-                FileKind::Symlink if !last || follow_final => {
+                // A trailing `/` follows a final link too, as on Linux.
+                FileKind::Symlink if !last || follow_final || dir_required => {
                     hops += 1;
                     if hops > MAX_SYMLINK_HOPS {
                         return Err(Errno::LOOP);

@@ -71,8 +71,10 @@ impl Drop for Fid {
 impl Session {
     fn alloc(&self) -> u32 {
         let mut pool = self.fids.lock();
+        // Freed fids come back first, so `next` grows only with the fids open at once; at
+        // the (unreachable) end of the range the server refuses the reused number.
         pool.free.pop().unwrap_or_else(|| {
-            pool.next += 1;
+            pool.next = pool.next.saturating_add(1);
             pool.next
         })
     }

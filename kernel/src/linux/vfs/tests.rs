@@ -131,6 +131,13 @@ fn host_symlinks_are_followed_inside_the_tree_only() {
     assert_eq!(resolve(&vfs, "/host", "abs"), Err(Errno::PERM));
     assert_eq!(resolve(&vfs, "/host", "up"), Err(Errno::PERM));
     assert_eq!(resolve(&vfs, "/host", "loop"), Err(Errno::LOOP));
+    std::os::unix::fs::symlink("sub", dir.path().join("subdir")).unwrap();
+    let r = vfs.resolve(&names("host"), b"subdir/", false).unwrap();
+    assert_eq!(
+        r.abs,
+        names("host/sub"),
+        "a trailing slash follows the link"
+    );
     // Not following the final link leaves it as it is.
     let r = vfs.resolve(&names("host"), b"abs", false).unwrap();
     assert_eq!(vfs.lstat(&r.abs).unwrap().kind, FileKind::Symlink);
