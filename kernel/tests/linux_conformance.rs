@@ -126,6 +126,7 @@ fn the_memory_root_answers_as_a_host_directory() {
 #[test]
 fn state_at_root_answers_as_a_host_directory_but_for_links() {
     const ABOUT_LINKS: &[&str] = &[
+        "  dir ",
         "link",
         "sym",
         "hard",

@@ -105,6 +105,11 @@ int main(int argc, char **argv) {
     show("stat hard", stat("hard", &st));
     printf("  mtime %lld.%09ld\n", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
     show("mkdir sub", mkdir("sub", 0755));
+    show("symlink to dir", symlink("sub", "sublink"));
+    show("stat sublink/", stat("sublink/", &st));
+    printf("  dir %d\n", S_ISDIR(st.st_mode));
+    show("stat link/ (to a file)", stat("link/", &st));
+    show("unlink sublink", unlink("sublink"));
     show("rmdir nonempty parent", rmdir("/cwork"));
     show("unlink dir", unlink("sub"));
     list("/cwork");
