@@ -94,6 +94,8 @@ pub fn run() {
     show!("fd_write f appends", fd_write(f, iov(b"END").as_ptr(), 1, &mut n));
     show!("fd_tell f after append", fd_tell(f, &mut pos));
     println!("  at {pos}");
+    show!("fd_pwrite f appends", fd_pwrite(f, iov(b"P").as_ptr(), 1, 0, &mut n));
+    println!("filestat f after append pwrite: {:?}", filestat(f).map(|s| s.2));
     show!("fd_fdstat_set_flags f sync", fd_fdstat_set_flags(f, 16));
     show!("fd_fdstat_set_flags root", fd_fdstat_set_flags(ROOT, 0));
     show!("fd_fdstat_set_flags f none", fd_fdstat_set_flags(f, 0));
@@ -106,6 +108,15 @@ pub fn run() {
     show!("fd_filestat_set_size f 3", fd_filestat_set_size(f, 3));
     println!("filestat f: {:?}", filestat(f).map(|(t, l, s, _)| (t, l, s)));
     show!("fd_filestat_set_size root", fd_filestat_set_size(ROOT, 3));
+    show!("fd_seek f past the end", fd_seek(f, 10, 2, &mut pos));
+    show!("fd_read past the end", fd_read(f, iov(&buf).as_ptr(), 1, &mut n));
+    println!("  read {n}");
+    show!("fd_write past the end", fd_write(f, iov(b"Z").as_ptr(), 1, &mut n));
+    println!("filestat f with a hole: {:?}", filestat(f).map(|s| s.2));
+    let hole = [9u8; 4];
+    show!("fd_pread the hole", fd_pread(f, iov(&hole).as_ptr(), 1, 4, &mut n));
+    println!("  {:?}", &hole[..n as usize]);
+    show!("fd_filestat_set_size f 3 again", fd_filestat_set_size(f, 3));
     show!("fd_filestat_set_times f", fd_filestat_set_times(f, 1_000_000_000, 2_000_000_007, 1 | 4));
     println!("mtim f: {:?}", filestat(f).map(|s| s.3));
     show!("fd_filestat_set_times both", fd_filestat_set_times(f, 0, 0, 1 | 2));
@@ -176,6 +187,8 @@ fn readdir() {
     show!("fd_readdir d cookie 2", fd_readdir(d, buf.as_mut_ptr(), 512, 2, &mut used));
     println!("  used {used}");
     show!("fd_readdir d cookie 5", fd_readdir(d, buf.as_mut_ptr(), 512, 5, &mut used));
+    println!("  used {used}");
+    show!("fd_readdir d cookie past the end", fd_readdir(d, buf.as_mut_ptr(), 512, 99, &mut used));
     println!("  used {used}");
     show!("fd_readdir d small", fd_readdir(d, buf.as_mut_ptr(), 30, 0, &mut used));
     println!("  used {used}");

@@ -195,8 +195,8 @@ pub(super) fn path_remove_directory(
     len: u32,
 ) -> WasiResult<()> {
     let raw = cx.mem.string(path, len)?;
-    // rmdir(2) refuses a path ending in `.`.
-    if raw == b"." || raw.ends_with(b"/.") {
+    // rmdir(2) refuses a path ending in `.`; wasmtime (cap-std) refuses one ending in `/`.
+    if raw == b"." || raw.ends_with(b"/.") || raw.ends_with(b"/") {
         return Err(Errno::INVAL.into());
     }
     let r = resolve(cx, fd, path, len, false)?;
