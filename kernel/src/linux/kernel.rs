@@ -13,13 +13,15 @@ use wasmtime::{ExternType, InstancePre, Linker, Store, Trap};
 
 use super::clock::{TaskClock, TaskRandom};
 use super::fd::{Descriptor, FdTable};
+use super::near::{vm_context, TaskExternal};
 use super::spec::{StateBinding, TaskError, TaskOutcome, TaskSpec};
 use super::stdio::Stdio;
 use super::task::{MemoryLimitExceeded, MemoryLimiter, TaskState};
 use super::vfs::{split_path, DevFs, FileKind, FileSystem, HostFs, MemFs, StateMount, Vfs};
 use super::wasi::{self, ExitStatus, GuestError};
 use crate::engine::{epoch_ticks, CodeHash, Engine, MODULE_CACHE_ENTRIES};
-use crate::near::gas::REGULAR_OP_COST;
+use crate::near::imports::{charge_fuel, refill_fuel};
+use crate::near::{syscalls, HostError, HostState, VmLogic, MAX_GAS};
 use crate::profile::Profile;
 
 /// The guest kernel: runs `wasm32-wasip1` programs as tasks. Cheap to share; tasks run in
@@ -51,6 +53,7 @@ impl Kernel {
     pub fn with_engine(engine: Arc<Engine>) -> anyhow::Result<Self> {
         let mut linker = Linker::new(engine.wasmtime(Profile::WasiProgram));
         wasi::link(&mut linker)?;
+        syscalls::link(&mut linker)?;
         Ok(Kernel {
             engine,
             linker,
@@ -73,6 +76,7 @@ impl Kernel {
             committed: false,
             gas_burnt: 0,
             syscalls: Default::default(),
+            logs: Vec::new(),
             duration: Duration::ZERO,
         };
         if let Err(e) = self.try_run(spec, &mut outcome) {
@@ -113,25 +117,27 @@ impl Kernel {
     fn try_run(&self, mut spec: TaskSpec, outcome: &mut TaskOutcome) -> Result<(), TaskError> {
         let pre = self.prepare(&spec.code)?;
 
-        let (mut task, binding) = build_task(&mut spec)?;
-        let fuel = spec.limits.gas / REGULAR_OP_COST;
-        task.fuel_limit = fuel;
+        let (task, binding) = build_task(&mut spec)?;
         let mut store = Store::new(self.engine.wasmtime(Profile::WasiProgram), task);
         store.limiter(|t| &mut t.limiter);
-        store
-            .set_fuel(fuel)
-            .map_err(|e| TaskError::new("HostError", format!("{e:#}")))?;
+        // Fuel is the NEAR gas counter's budget, as in direct mode; WASI calls pay in fuel
+        // too, and the counter takes in what fuel was spent at every NEAR syscall.
+        refill_fuel(&mut store);
+        store.data_mut().fuel_limit = store.get_fuel().unwrap_or(0);
         store.set_epoch_deadline(epoch_ticks(spec.limits.timeout));
         store.epoch_deadline_trap();
 
         let result = (|| {
             let instance = pre.instantiate(&mut store)?;
-            store.data_mut().memory = instance.get_memory(&mut store, "memory");
+            let memory = instance.get_memory(&mut store, "memory");
+            store.data_mut().memory = memory;
+            store.data_mut().near.memory = memory;
             let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
             start.call(&mut store, ())
         })();
-        let left = store.get_fuel().unwrap_or(0);
-        outcome.gas_burnt = fuel.saturating_sub(left).saturating_mul(REGULAR_OP_COST);
+        // What the last instructions burnt, up to the limit (an error here is the
+        // exhaustion the run already reports).
+        let _ = charge_fuel(&mut store);
         let ended = match result {
             Ok(()) => Ok(0),
             Err(e) => classify(&e, spec.limits.timeout),
@@ -139,16 +145,22 @@ impl Kernel {
 
         // Closing every descriptor and the 9P session puts what open files buffered into
         // the transaction before anyone commits it.
-        let mut task = store.into_data();
-        task.fds.close_all();
-        task.stdio.flush();
-        outcome.syscalls = task
-            .syscalls
-            .iter()
-            .map(|(k, v)| (k.to_string(), *v))
-            .collect();
-        let cap_hit = task.stdio.cap_hit();
-        drop(task);
+        let TaskState {
+            mut fds,
+            vfs,
+            stdio,
+            syscalls,
+            near,
+            ..
+        } = store.into_data();
+        fds.close_all();
+        stdio.flush();
+        outcome.syscalls = syscalls.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let vm = near.logic.finish(matches!(ended, Ok(0)));
+        outcome.gas_burnt = vm.gas_burnt;
+        outcome.logs = vm.logs;
+        drop((fds, vfs, vm.ext));
+        let cap_hit = stdio.cap_hit();
 
         let code = ended?;
         outcome.exit_code = Some(code);
@@ -179,6 +191,9 @@ fn classify(err: &wasmtime::Error, timeout: Duration) -> Result<i32, TaskError> 
     }
     if let Some(f) = err.downcast_ref::<GuestError>() {
         return Err(TaskError::new("WasmTrap", f.to_string()));
+    }
+    if let Some(h) = err.downcast_ref::<HostError>() {
+        return Err(TaskError::new(h.kind(), h.message()));
     }
     match err.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => Err(TaskError::new("GasExceeded", "exceeded the prepaid gas")),
@@ -258,14 +273,17 @@ fn build_task(spec: &mut TaskSpec) -> Result<(TaskState, Binding), TaskError> {
             mount_points.push(m.guest.as_bytes().to_vec());
         }
     }
-    let binding = match spec.state.take() {
-        None => Binding::None,
+    let (binding, external, account, storage_usage) = match spec.state.take() {
+        None => (Binding::None, TaskExternal::Unmounted, String::new(), 0),
         Some(state) => {
-            let (mount, binding) = mount_state(state)?;
-            vfs.mount(spec.state_at.as_bytes(), Arc::new(mount));
-            binding
+            let m = mount_state(state)?;
+            let keys = TaskExternal::State(m.mount.keys());
+            vfs.mount(spec.state_at.as_bytes(), Arc::new(m.mount));
+            (m.binding, keys, m.account, m.storage_usage)
         }
     };
+    let gas = spec.limits.gas.min(MAX_GAS);
+    let vm = vm_context(&spec.context, &account, storage_usage, gas);
 
     let mut fds = FdTable::new();
     let preopen = |abs: Vec<Vec<u8>>, name: &str| Descriptor::Dir {
@@ -310,6 +328,7 @@ fn build_task(spec: &mut TaskSpec) -> Result<(TaskState, Binding), TaskError> {
         limiter: MemoryLimiter {
             max_bytes: spec.limits.memory_bytes,
         },
+        near: HostState::new(VmLogic::new(external, vm)),
     };
     Ok((task, binding))
 }
@@ -324,7 +343,15 @@ fn open_host(path: &Path, read_only: bool) -> Result<HostFs, TaskError> {
 }
 
 /// The state mount over a 9P session bound to the task's transaction.
-fn mount_state(state: StateBinding) -> Result<(StateMount, Binding), TaskError> {
+/// A mounted account: the mount, who commits, and what the NEAR side needs.
+struct Mounted {
+    mount: StateMount,
+    binding: Binding,
+    account: String,
+    storage_usage: u64,
+}
+
+fn mount_state(state: StateBinding) -> Result<Mounted, TaskError> {
     let storage = |e: outlayer_fs::Error| TaskError::new("StorageError", e.to_string());
     let (store, txn, own) = match state {
         StateBinding::Account { store, account } => {
@@ -337,17 +364,25 @@ fn mount_state(state: StateBinding) -> Result<(StateMount, Binding), TaskError> 
         }
         StateBinding::Shared { store, txn } => (store, txn, false),
     };
+    let account = txn.account().as_str().to_string();
+    let storage_usage = txn
+        .lock()
+        .and_then(|t| t.storage_usage())
+        .map_err(storage)?;
     let (fs, bound) = StateFs::bound(store, txn, false).map_err(storage)?;
     let mount = StateMount::new(InProcess::new(fs, ServerConfig::default()))
         .map_err(|e| TaskError::new("StorageError", e.to_string()))?;
-    Ok((
+    let binding = if own {
+        Binding::Own(bound)
+    } else {
+        Binding::Shared
+    };
+    Ok(Mounted {
         mount,
-        if own {
-            Binding::Own(bound)
-        } else {
-            Binding::Shared
-        },
-    ))
+        binding,
+        account,
+        storage_usage,
+    })
 }
 
 #[cfg(test)]

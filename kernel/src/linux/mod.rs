@@ -48,13 +48,18 @@
 //! timeout before the deadline passes (it then answers `AGAIN`); `fd_readdir` lists a whole
 //! directory per call, as wasmtime does.
 //!
-//! Not yet here (issue 10, later parts): the `outlayer.syscall` NEAR syscalls (400–452)
-//! over the state session, the `outlayerd run` command, processes and pipes.
+//! NEAR syscalls: the `outlayer.syscall` import (400–452, `crate::near::syscalls`) runs on
+//! the same `VmLogic` as direct mode; its storage goes through the task's `/near/state` 9P
+//! session, so file I/O and storage syscalls see each other's writes in one transaction.
+//!
+//! Not yet here (issue 10, later parts): `guest/include/near/syscall.h` and the `near-guest`
+//! crate, the `outlayerd run` command, contracts as tasks, processes and pipes.
 
 mod clock;
 mod errno;
 mod fd;
 mod kernel;
+mod near;
 mod spec;
 mod stdio;
 mod task;
@@ -64,6 +69,7 @@ pub mod wasi;
 pub use clock::{TaskClock, TaskRandom, NS_PER_FUEL};
 pub use errno::Errno;
 pub use kernel::Kernel;
+pub use near::TaskExternal;
 pub use spec::{
     HostMount, Limits, StateBinding, TaskContext, TaskError, TaskOutcome, TaskSpec,
     DEFAULT_STATE_AT,

@@ -19,12 +19,16 @@ pub const DEFAULT_STATE_AT: &str = "/near/state";
 /// The context a task's clocks and randomness come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskContext {
-    /// Block height (for the NEAR syscalls of a later part; not used by WASI).
+    /// Block height (what `near_block_index` returns; not used by WASI).
     pub block_height: u64,
     /// The realtime clock's start, ns since the Unix epoch.
     pub block_timestamp_ns: u64,
-    /// Seed of `random_get` and `/dev/urandom`.
+    /// Seed of `random_get` and `/dev/urandom` (and of the NEAR `random_seed`).
     pub random_seed: [u8; 32],
+    /// The signer NEAR syscalls report (default: the mounted account).
+    pub signer: Option<AccountId>,
+    /// The predecessor NEAR syscalls report (default: the mounted account).
+    pub predecessor: Option<AccountId>,
 }
 
 impl Default for TaskContext {
@@ -34,6 +38,8 @@ impl Default for TaskContext {
             block_height: 1,
             block_timestamp_ns: 0,
             random_seed: [0; 32],
+            signer: None,
+            predecessor: None,
         }
     }
 }
@@ -42,7 +48,8 @@ impl Default for TaskContext {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Gas (wasm instructions at NEAR's regular-op cost, plus the per-call and per-byte
-    /// charges of `crate::linux::wasi`).
+    /// charges of `crate::linux::wasi`, plus what NEAR syscalls cost as in direct mode), at
+    /// most `near::MAX_GAS`.
     pub gas: Gas,
     /// Bytes of linear memory.
     pub memory_bytes: usize,
@@ -167,6 +174,8 @@ pub struct TaskOutcome {
     pub gas_burnt: Gas,
     /// WASI calls made, by name.
     pub syscalls: BTreeMap<String, u64>,
+    /// What the program logged with `near_log`, in order.
+    pub logs: Vec<String>,
     /// Wall-clock time, from the request to the end.
     #[serde(rename = "duration_us", serialize_with = "micros")]
     pub duration: Duration,

@@ -9,8 +9,10 @@ use wasmtime::{Memory, ResourceLimiter};
 
 use super::clock::{TaskClock, TaskRandom};
 use super::fd::FdTable;
+use super::near::TaskExternal;
 use super::stdio::Stdio;
 use super::vfs::Vfs;
+use crate::near::{HostState, NearView};
 
 /// Table elements a task may have (a generous bound that keeps a guest from making the host
 /// allocate without limit).
@@ -34,7 +36,7 @@ pub struct TaskState {
     pub stdio: Arc<Stdio>,
     /// The guest's exported memory, once instantiated.
     pub memory: Option<Memory>,
-    /// The fuel the task started with.
+    /// The fuel the task started with (fuel burnt since is what its clocks count).
     pub fuel_limit: u64,
     /// Bytes moved by the current WASI call (charged when it returns).
     pub bytes_moved: u64,
@@ -42,6 +44,16 @@ pub struct TaskState {
     pub syscalls: BTreeMap<&'static str, u64>,
     /// The memory limit.
     pub limiter: MemoryLimiter,
+    /// The NEAR execution behind `outlayer.syscall`, whose gas counter is the task's.
+    pub near: HostState<TaskExternal>,
+}
+
+impl NearView for TaskState {
+    type Ext = TaskExternal;
+
+    fn near(&mut self) -> &mut HostState<TaskExternal> {
+        &mut self.near
+    }
 }
 
 /// The error a task's memory growth past its limit traps with.

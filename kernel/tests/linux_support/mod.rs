@@ -90,6 +90,7 @@ pub(crate) fn spec(case: &Case<'_>) -> (TaskSpec, Capture, Capture) {
         block_height: 7,
         block_timestamp_ns: 1_700_000_000_000_000_000,
         random_seed: [42; 32],
+        ..TaskContext::default()
     };
     (spec, out, err)
 }
@@ -277,6 +278,7 @@ pub(crate) fn probe(
         block_height: 7,
         block_timestamp_ns: 1_700_000_000_000_000_000,
         random_seed: [42; 32],
+        ..TaskContext::default()
     };
     tweak(&mut spec);
     let outcome = kernel().run(spec);

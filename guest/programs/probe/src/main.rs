@@ -17,6 +17,10 @@
 //! | `time` | prints the realtime and monotonic clocks, in ns |
 //! | `sleep NS` | sleeps |
 //! | `cat-stdin` | copies stdin to stdout |
+//! | `near-write KEY VALUE`, `near-read KEY`, `near-remove KEY`, `near-has KEY` | NEAR storage syscalls 400–403, printing their result |
+//! | `near-log TEXT`, `near-panic TEXT` | syscalls 420, 421 |
+//! | `near-ids` | the current account, signer, predecessor, block height and timestamp (430–441) |
+//! | `near-sha256 TEXT` | syscall 450, hex |
 //!
 //! A failed command prints `error: <kind>` and the chain goes on.
 
@@ -27,6 +31,28 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 extern "C" {
     fn random_get(buf: *mut u8, len: u32) -> i32;
     fn clock_time_get(id: u32, precision: u64, out: *mut u64) -> i32;
+}
+
+#[link(wasm_import_module = "outlayer")]
+extern "C" {
+    fn syscall(nr: i64, a0: i64, a1: i64, a2: i64, a3: i64, a4: i64, a5: i64) -> i64;
+}
+
+/// `outlayer.syscall(nr, args...)` with up to four arguments.
+fn near(nr: i64, a: [i64; 4]) -> i64 {
+    // SAFETY: the arguments point into buffers the caller keeps alive.
+    unsafe { syscall(nr, a[0], a[1], a[2], a[3], 0, 0) }
+}
+
+fn ptr(b: &[u8]) -> [i64; 2] {
+    [b.as_ptr() as i64, b.len() as i64]
+}
+
+/// A NEAR id (430–432) as a string.
+fn id(nr: i64) -> String {
+    let mut buf = [0u8; 64];
+    let n = near(nr, [buf.as_mut_ptr() as i64, 64, 0, 0]);
+    String::from_utf8_lossy(&buf[..n.clamp(0, 64) as usize]).into_owned()
 }
 
 fn hex(b: &[u8]) -> String {
@@ -133,6 +159,44 @@ fn main() {
                 let r = std::io::stdin().read_to_end(&mut s);
                 std::io::stdout().write_all(&s).ok();
                 report(cmd, r);
+            }
+            "near-write" => {
+                let (k, v) = (ptr(next().as_bytes()), ptr(next().as_bytes()));
+                println!("near-write: {}", near(400, [k[0], k[1], v[0], v[1]]));
+            }
+            "near-read" => {
+                let k = ptr(next().as_bytes());
+                let mut buf = [0u8; 256];
+                let n = near(401, [k[0], k[1], buf.as_mut_ptr() as i64, 256]);
+                let shown = String::from_utf8_lossy(&buf[..n.clamp(0, 256) as usize]).into_owned();
+                println!("near-read: {n} {shown:?}");
+            }
+            "near-remove" => {
+                let k = ptr(next().as_bytes());
+                println!("near-remove: {}", near(402, [k[0], k[1], 0, 0]));
+            }
+            "near-has" => {
+                let k = ptr(next().as_bytes());
+                println!("near-has: {}", near(403, [k[0], k[1], 0, 0]));
+            }
+            "near-log" => {
+                let m = ptr(next().as_bytes());
+                println!("near-log: {}", near(420, [m[0], m[1], 0, 0]));
+            }
+            "near-panic" => {
+                let m = ptr(next().as_bytes());
+                std::io::stdout().flush().ok();
+                near(421, [m[0], m[1], 0, 0]);
+            }
+            "near-ids" => {
+                let (block, time) = (near(440, [0; 4]), near(441, [0; 4]));
+                println!("near-ids: {} {} {} {block} {time}", id(432), id(430), id(431));
+            }
+            "near-sha256" => {
+                let d = ptr(next().as_bytes());
+                let mut out = [0u8; 32];
+                let r = near(450, [d[0], d[1], out.as_mut_ptr() as i64, 0]);
+                println!("near-sha256: {r} {}", hex(&out));
             }
             other => println!("unknown command {other:?}"),
         }

@@ -19,7 +19,7 @@ mod state;
 pub use dev::DevFs;
 pub use host::HostFs;
 pub use mem::MemFs;
-pub use state::StateMount;
+pub use state::{StateKeys, StateMount};
 
 use std::collections::VecDeque;
 use std::sync::Arc;

@@ -9,6 +9,10 @@
 //! file keeps its fid until it is closed; clunking it is what makes its writes part of the
 //! transaction (close-to-open, as `StateFs` does everywhere).
 
+mod keys;
+
+pub use keys::StateKeys;
+
 use std::sync::Arc;
 
 use outlayer_fs::ninep::server::InProcess;
@@ -181,6 +185,11 @@ impl StateMount {
                 }),
             }),
         })
+    }
+
+    /// The account's keys as NEAR storage, over this mount's session.
+    pub fn keys(&self) -> StateKeys {
+        StateKeys::new(self.session.clone(), self.io_size())
     }
 
     fn io_size(&self) -> u32 {
