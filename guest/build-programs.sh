@@ -27,4 +27,11 @@ for src in "$ws"/c/*.c; do
         clang --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Werror -o "$out/$name.wasm" "$src"
     fi
 done
+# The design note's C example, compiled unchanged with our headers and syscall().
+near_src=("$ws"/c-near/*.c "$here"/lib/near_syscall.c)
+if [ ! -e "$out/increment_counter.wasm" ] || [ -n "$(find "${near_src[@]}" "$here"/include \
+        -newer "$out/increment_counter.wasm" 2>/dev/null)" ]; then
+    clang --target=wasm32-wasi --sysroot=/usr -O2 -I "$here/include" \
+        -o "$out/increment_counter.wasm" "${near_src[@]}"
+fi
 echo "programs in $out"

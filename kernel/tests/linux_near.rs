@@ -161,3 +161,29 @@ fn storage_syscalls_need_a_mounted_account() {
     assert!(outcome.is_success(), "{outcome:?}");
     assert!(out.starts_with("near-sha256: 0 e3b0c442"), "{out}");
 }
+
+/// The design note's C example (`#include <sys/syscall.h>`, `syscall(SYS_near_storage_write,
+/// key, 5, value, 2)` in `increment_counter()`), compiled unchanged by Debian's clang with
+/// `-I guest/include` and `guest/lib/near_syscall.c`, writes the counter that direct mode's
+/// tools read back.
+#[test]
+fn the_design_notes_c_example_writes_the_counter() {
+    let env = StateEnv::new();
+    let mut spec = outlayer_kernel::linux::TaskSpec::new(
+        linux_support::program("increment_counter"),
+        "increment_counter",
+    );
+    let out = outlayer_kernel::linux::Capture::new();
+    spec.stdout = Box::new(out.clone());
+    spec.state = Some(env.binding());
+    let outcome = linux_support::kernel().run(spec);
+    assert!(outcome.is_success(), "{outcome:?}");
+    assert!(outcome.committed);
+    assert_eq!(
+        String::from_utf8_lossy(&out.bytes()),
+        "syscall read: 2 42\nmissing: -1 No such file or directory\nfile read: 2 42\n"
+    );
+    // What `outlayerd state get app.near count` reads.
+    let stored = env.store.get(&env.account, b"count").ok().flatten();
+    assert_eq!(stored, Some(b"42".to_vec()));
+}

@@ -52,8 +52,11 @@
 //! the same `VmLogic` as direct mode; its storage goes through the task's `/near/state` 9P
 //! session, so file I/O and storage syscalls see each other's writes in one transaction.
 //!
-//! Not yet here (issue 10, later parts): `guest/include/near/syscall.h` and the `near-guest`
-//! crate, the `outlayerd run` command, contracts as tasks, processes and pipes.
+//! C programs call them with `syscall(SYS_near_*, ...)` (`guest/include/near/syscall.h`,
+//! `guest/lib/near_syscall.c`).
+//!
+//! Not yet here (issue 10, later parts): the `near-guest` Rust crate, the `outlayerd run`
+//! command, contracts as tasks, processes and pipes.
 
 mod clock;
 mod errno;
