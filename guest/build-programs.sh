@@ -16,7 +16,7 @@ mkdir -p "$out"
 
 cd "$ws"
 CARGO_TARGET_DIR="$target_dir" cargo build --target wasm32-wasip1 --release --locked "$@"
-for p in conformance probe; do
+for p in conformance probe counter; do
     cp "$target_dir/wasm32-wasip1/release/$p.wasm" "$out/$p.wasm"
 done
 

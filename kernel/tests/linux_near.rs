@@ -187,3 +187,25 @@ fn the_design_notes_c_example_writes_the_counter() {
     let stored = env.store.get(&env.account, b"count").ok().flatten();
     assert_eq!(stored, Some(b"42".to_vec()));
 }
+
+/// A Rust program using `near-guest` increments the counter: each run commits one more,
+/// which the file view and direct mode's store read back.
+#[test]
+fn a_near_guest_program_increments_the_counter() {
+    let env = StateEnv::new();
+    for expected in ["42", "43"] {
+        let mut spec =
+            outlayer_kernel::linux::TaskSpec::new(linux_support::program("counter"), "counter");
+        let out = outlayer_kernel::linux::Capture::new();
+        spec.stdout = Box::new(out.clone());
+        spec.state = Some(env.binding());
+        let outcome = linux_support::kernel().run(spec);
+        assert!(outcome.committed, "{outcome:?}");
+        assert_eq!(outcome.logs, [format!("count = {expected}")]);
+        let printed = String::from_utf8_lossy(&out.bytes()).into_owned();
+        assert!(printed.starts_with("app.near "), "{printed}");
+        assert!(printed.ends_with(&format!("-> {expected}\n")), "{printed}");
+        let stored = env.store.get(&env.account, b"count").ok().flatten();
+        assert_eq!(stored, Some(expected.as_bytes().to_vec()));
+    }
+}

@@ -55,8 +55,10 @@
 //! C programs call them with `syscall(SYS_near_*, ...)` (`guest/include/near/syscall.h`,
 //! `guest/lib/near_syscall.c`).
 //!
-//! Not yet here (issue 10, later parts): the `near-guest` Rust crate, the `outlayerd run`
-//! command, contracts as tasks, processes and pipes.
+//! Rust programs use the `guest/near-guest` crate.
+//!
+//! Not yet here (issue 10, later parts): the `outlayerd run` command, contracts as tasks,
+//! processes and pipes.
 
 mod clock;
 mod errno;
