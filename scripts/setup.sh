@@ -10,6 +10,9 @@ packages=(
   fuse3                                           # fusermount3, /etc/fuse.conf
   bindfs diod                                     # benchmark baselines (FUSE, 9P)
   sqlite3 git rsync procps psmisc                 # end-to-end tests use real tools
+  # guest/build-programs.sh: C test programs for linux mode, built with Debian's clang
+  # for wasm32-wasi against wasi-libc (wasm-ld is in lld, the builtins in libclang-rt).
+  lld wasi-libc libclang-rt-14-dev-wasm32
   # tests/scripts/linux9p.sh: Debian's own kernel under QEMU mounts our 9P server with the
   # kernel's v9fs client; busybox-static is the guest's userland (the dynamic busybox
   # cannot run in an initramfs without libc), kmod resolves the 9p modules' dependencies,
@@ -46,6 +49,8 @@ fi
 command -v cargo >/dev/null || { echo "setup: cargo (rustup) is required" >&2; exit 1; }
 cd "$(dirname "$0")/.."
 cargo --version >/dev/null
+# Linux-mode test programs are wasm32-wasip1 (guest/build-programs.sh).
+rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
 for c in rustfmt clippy; do
   cargo "${c/rustfmt/fmt}" --version >/dev/null 2>&1 \
     || { echo "setup: the toolchain has no $c (add it to rust-toolchain.toml components)" >&2; exit 1; }

@@ -29,6 +29,17 @@ use crate::profile::Profile;
 /// How often the epoch advances: the resolution of timeouts.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
+/// The epoch deadline (in ticks from now) of a wall-clock limit of `timeout`: rounded up,
+/// plus the tick already under way, and bounded so that wasmtime's `current + ticks` never
+/// overflows (a limit past that bound is none).
+pub fn epoch_ticks(timeout: Duration) -> u64 {
+    let ticks = timeout.as_nanos().div_ceil(EPOCH_TICK.as_nanos());
+    u64::try_from(ticks)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1)
+        .min(u64::MAX / 2)
+}
+
 /// Compiled modules kept in memory (per cache, least recently used dropped first), as many
 /// as nearcore's node keeps; the disk cache has them all.
 pub const MODULE_CACHE_ENTRIES: std::num::NonZeroUsize = match std::num::NonZeroUsize::new(256) {
@@ -286,6 +297,14 @@ mod tests {
             .load(Profile::NearContract, &Engine::hash(&last), &last)
             .expect("cached");
         assert_eq!(engine.stats().memory_hits, after.memory_hits + 1);
+    }
+
+    #[test]
+    fn epoch_deadlines_round_up_and_never_overflow() {
+        assert_eq!(epoch_ticks(Duration::ZERO), 1);
+        assert_eq!(epoch_ticks(EPOCH_TICK), 2);
+        assert_eq!(epoch_ticks(EPOCH_TICK + Duration::from_nanos(1)), 3);
+        assert_eq!(epoch_ticks(Duration::MAX), u64::MAX / 2);
     }
 
     /// `(import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32)

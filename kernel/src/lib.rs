@@ -6,7 +6,10 @@
 //! lives, reachable through the `env` table and the syscall table 400–499), [`state`] binds
 //! them to the call's transaction, and [`executor`] runs deploys and calls in a [`Mode`],
 //! returning an [`Outcome`] that serializes to the CLI's JSON. Direct mode is the one mode so
-//! far; the guest kernel (linux mode) is the second.
+//! far. [`linux`] is the guest kernel of linux mode: it runs `wasm32-wasip1` programs as
+//! tasks over a VFS whose `/near/state` is the account through 9P
+//! (`linux::Kernel::run(TaskSpec) -> TaskOutcome`); `outlayerd run` and contracts as tasks
+//! build on it.
 //!
 //! The API the daemon uses:
 //!
@@ -24,6 +27,7 @@
 
 pub mod engine;
 pub mod executor;
+pub mod linux;
 pub mod mode;
 pub mod near;
 pub mod outcome;

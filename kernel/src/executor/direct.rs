@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use wasmtime::{ExternType, InstancePre, Linker, Module, Trap};
 
 use super::{CallError, CallRequest};
-use crate::engine::{CodeHash, Engine, EPOCH_TICK, MODULE_CACHE_ENTRIES};
+use crate::engine::{epoch_ticks, CodeHash, Engine, MODULE_CACHE_ENTRIES};
 use crate::near::imports::{self, charge_fuel, refill_fuel};
 use crate::near::{HostError, HostState, VmLogic, VmOutcome};
 use crate::profile::Profile;
@@ -104,8 +104,7 @@ impl Direct {
             HostState::new(logic),
         );
         refill_fuel(&mut store);
-        let ticks = req.timeout.as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64 + 1;
-        store.set_epoch_deadline(ticks);
+        store.set_epoch_deadline(epoch_ticks(req.timeout));
         store.epoch_deadline_trap();
         let result = (|| {
             let instance = pre.instantiate(&mut store)?;

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the linux-mode test programs of guest/programs/ for wasm32-wasip1 and copies them
+# to $OUT_DIR (default: guest/programs/out/<name>.wasm): the Rust ones with cargo, the C
+# ones (guest/programs/c/*.c) with Debian's clang and wasi-libc (scripts/setup.sh installs
+# them). Build products are cached outside the clone, beside the cargo target directory.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ws="$here/programs"
+out="${OUT_DIR:-$ws/out}"
+target_dir="${PROGRAMS_TARGET_DIR:-${CARGO_TARGET_DIR:-$ws/target}-programs}"
+
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip1; then
+    rustup target add wasm32-wasip1
+fi
+mkdir -p "$out"
+
+cd "$ws"
+CARGO_TARGET_DIR="$target_dir" cargo build --target wasm32-wasip1 --release --locked "$@"
+for p in conformance probe counter; do
+    cp "$target_dir/wasm32-wasip1/release/$p.wasm" "$out/$p.wasm"
+done
+
+# C: one program per file; rebuilt when the source is newer than the module.
+for src in "$ws"/c/*.c; do
+    name="$(basename "$src" .c)"
+    if [ ! -e "$out/$name.wasm" ] || [ "$src" -nt "$out/$name.wasm" ]; then
+        clang --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Werror -o "$out/$name.wasm" "$src"
+    fi
+done
+# The design note's C example, compiled unchanged with our headers and syscall().
+near_src=("$ws"/c-near/*.c "$here"/lib/near_syscall.c)
+if [ ! -e "$out/increment_counter.wasm" ] || [ -n "$(find "${near_src[@]}" "$here"/include \
+        -newer "$out/increment_counter.wasm" 2>/dev/null)" ]; then
+    clang --target=wasm32-wasi --sysroot=/usr -O2 -I "$here/include" \
+        -o "$out/increment_counter.wasm" "${near_src[@]}"
+fi
+echo "programs in $out"
