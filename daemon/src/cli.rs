@@ -51,6 +51,9 @@ pub enum Command {
     },
     /// Call a contract method; prints the outcome as one JSON object
     Call(CallArgs),
+    /// Run a wasm32-wasip1 program on ACCOUNT's state (mounted at /near/state); commits
+    /// what it wrote when it exits 0
+    Run(RunArgs),
     /// Show what the store occupies: data directory, write-ahead log, last flush
     Stats {
         /// Print one JSON object instead of a table
@@ -99,6 +102,58 @@ pub struct CallArgs {
     /// Execution mode (only `direct` exists so far)
     #[arg(long, default_value_t = Mode::Direct)]
     pub mode: Mode,
+}
+
+/// `outlayerd run`.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// The account whose state the program sees (it must exist)
+    pub account: String,
+    /// The program: a wasm32-wasip1 command module
+    pub program: PathBuf,
+    /// Arguments for the program (after `--`)
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+    /// Set an environment variable (the program sees no others)
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
+    /// Mount a host directory read-write at GUEST [default: the same path]
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    pub dirs: Vec<String>,
+    /// Mount a host directory read-only
+    #[arg(long = "dir-ro", value_name = "HOST[::GUEST]")]
+    pub dirs_ro: Vec<String>,
+    /// Where the account's state is mounted (`/` makes it the root)
+    #[arg(long, value_name = "GUEST", default_value = "/near/state")]
+    pub state_at: String,
+    /// The program's working directory
+    #[arg(long, value_name = "GUEST", default_value = "/")]
+    pub cwd: String,
+    /// Wall-clock limit in seconds
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Gas limit [default and maximum: 1 PGas = 10^15]
+    #[arg(long, value_name = "GAS")]
+    pub gas: Option<u64>,
+    /// Signer account the NEAR syscalls report [default: ACCOUNT]
+    #[arg(long, value_name = "ID")]
+    pub signer: Option<String>,
+    /// Predecessor account [default: ACCOUNT]
+    #[arg(long, value_name = "ID")]
+    pub predecessor: Option<String>,
+    /// Block height seen by the program
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub block_height: u64,
+    /// Block timestamp in ns, where the program's clock starts [default: now]
+    #[arg(long, value_name = "NS")]
+    pub block_timestamp: Option<u64>,
+    /// Never commit, whatever the exit status
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print one JSON object (exit status, output, gas, syscalls, duration) instead of
+    /// passing the program's streams through
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `outlayerd mount`.

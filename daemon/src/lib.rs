@@ -37,6 +37,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Deploy { account, file } => commands::deploy::run(&data_dir, account, file),
         Command::Call(args) => commands::call::run(&data_dir, args),
         Command::Stats { json } => commands::stats::run(&data_dir, *json),
+        Command::Run(args) => match commands::run::run(&data_dir, args) {
+            Ok(status) => return status,
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

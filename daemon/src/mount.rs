@@ -49,12 +49,38 @@ pub fn run(data_dir: &Path, args: &MountArgs) -> anyhow::Result<()> {
             break;
         }
     }
+    if !session.guard.is_finished() {
+        unmount_when_idle(mp, || session.guard.is_finished());
+    }
     if session.guard.is_finished() {
         session.join().context("FUSE session")?;
     } else {
         session.umount_and_join().context("unmounting")?;
     }
     daemon.stop()
+}
+
+/// Unmounts `mp`, trying again for a moment while it is busy: a reference can outlive its
+/// user briefly (a process forked while a file was open holds it until its exec). A mount
+/// still busy after that is left to the caller, which reports EBUSY. Waits for the FUSE
+/// session to see the unmount (`ended`).
+fn unmount_when_idle(mp: &Path, ended: impl Fn() -> bool) {
+    const TRIES: u32 = 20;
+    for attempt in 1..=TRIES {
+        match umount(mp) {
+            Ok(()) => break,
+            Err(e) if attempt == TRIES => {
+                tracing::warn!(error = %e, "mount still busy");
+                return;
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+    // The session's thread ends once the kernel has closed the connection.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !ended() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// `outlayerd umount`: detaches a mount; the daemon serving it then exits by itself.

@@ -22,10 +22,12 @@ use std::time::{Duration, Instant};
 
 pub mod contracts;
 pub mod daemon;
+pub mod programs;
 
 pub use contracts::{contract_path, contracts_dir};
 use daemon::STOP_TIMEOUT;
 pub use daemon::{force_unmount, is_mount_point, wait_timeout};
+pub use programs::program_path;
 
 /// The `outlayerd` binary: `$OUTLAYERD_BIN`, else next to the test executable's `deps/`.
 pub fn outlayerd_bin() -> PathBuf {

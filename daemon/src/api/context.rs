@@ -3,6 +3,7 @@
 use std::sync::{Arc, OnceLock};
 
 use outlayer_fs::store::Store;
+use outlayer_kernel::linux::Kernel;
 use outlayer_kernel::Executor;
 
 use super::{ApiError, Handler, ItemSink};
@@ -13,6 +14,8 @@ pub struct Context {
     store: Arc<Store>,
     // Lazy: `state` requests never need the wasm engine, and starting it is not free.
     executor: OnceLock<Result<Executor, String>>,
+    /// The guest kernel (linux mode), booted on first use and kept warm.
+    kernel: OnceLock<Result<Kernel, String>>,
 }
 
 impl Context {
@@ -21,6 +24,7 @@ impl Context {
         Context {
             store,
             executor: OnceLock::new(),
+            kernel: OnceLock::new(),
         }
     }
 
@@ -38,6 +42,18 @@ impl Context {
             })
             .as_ref()
             .map_err(|e| ApiError::failed(format!("cannot start the wasm engine: {e}")))
+    }
+
+    /// The guest kernel, booted on first use; it caches compiled programs beside the
+    /// executor's contracts.
+    pub fn kernel(&self) -> Result<&Kernel, ApiError> {
+        self.kernel
+            .get_or_init(|| {
+                let cache = self.store.path().join("wasm-cache");
+                Kernel::new(&cache).map_err(|e| format!("{e:#}"))
+            })
+            .as_ref()
+            .map_err(|e| ApiError::failed(format!("cannot boot the guest kernel: {e}")))
     }
 
     /// Runs one request. Returns once a mount of this store shows the request's changes,

@@ -11,12 +11,14 @@ mod error;
 pub mod handler;
 mod request;
 mod serde_text;
+pub mod stdio;
 
 pub use context::Context;
 pub use error::{ApiError, ErrorKind};
-pub use handler::{dispatch, Handler, ItemSink, StatsReport, StoreReport};
+pub use handler::{dispatch, Handler, ItemSink, RunReport, StatsReport, StoreReport};
 pub use request::{
-    Bytes, CallSpec, Deploy, Ping, Request, StateGet, StateLs, StatePut, StateRm, Stats,
+    Bytes, CallSpec, Deploy, DirSpec, Ping, Request, RunSpec, StateGet, StateLs, StatePut, StateRm,
+    Stats,
 };
 
 #[cfg(test)]

@@ -40,6 +40,8 @@ requests! {
     Call(CallSpec),
     /// Report the store's disk use.
     Stats(Stats),
+    /// Run a WASI program on an account's state (linux mode).
+    Run(RunSpec),
 }
 
 /// `stats`: what the daemon's store occupies (see `handler::stats`).
@@ -170,6 +172,73 @@ impl CallSpec {
             mode: outlayer_kernel::Mode::Direct,
         }
     }
+}
+
+/// `run`: runs a `wasm32-wasip1` program as a task of the guest kernel, with the account's
+/// state at `/near/state` (see `handler::run`). Optional fields default as `outlayerd run`'s
+/// options do.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunSpec {
+    /// The account whose state the program sees (it must exist).
+    pub account: String,
+    /// The program's name, its `argv[0]`.
+    pub program: String,
+    /// The module.
+    #[serde(with = "base64")]
+    pub code: Vec<u8>,
+    /// Arguments after `argv[0]`.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Environment variables, `NAME=VALUE`; nothing else is set.
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// Host directories to mount.
+    #[serde(default)]
+    pub dirs: Vec<DirSpec>,
+    /// Where the state is mounted [default: /near/state].
+    #[serde(default)]
+    pub state_at: Option<String>,
+    /// The working directory [default: /].
+    #[serde(default)]
+    pub cwd: Option<String>,
+    /// Wall-clock limit in seconds [default: 30].
+    #[serde(default)]
+    pub timeout: Option<f64>,
+    /// Gas limit [default and maximum: 1 PGas].
+    #[serde(default)]
+    pub gas: Option<u64>,
+    /// Signer account the NEAR syscalls report [default: the account].
+    #[serde(default)]
+    pub signer: Option<String>,
+    /// Predecessor account [default: the account].
+    #[serde(default)]
+    pub predecessor: Option<String>,
+    /// Block height seen by the program.
+    #[serde(default = "default_block_height")]
+    pub block_height: u64,
+    /// Block timestamp in ns: the program's clock starts there [default: now].
+    #[serde(default)]
+    pub block_timestamp: Option<u64>,
+    /// Never commit.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// The standard streams to use, when the caller hands over its own (the CLI's, or
+    /// those passed over the control socket); without them stdin is empty and the output
+    /// is captured into the report.
+    #[serde(skip)]
+    pub stdio: Option<std::sync::Arc<super::stdio::Stdio>>,
+}
+
+/// A host directory for `run`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DirSpec {
+    /// The host directory (absolute).
+    pub host: String,
+    /// Where the program sees it.
+    pub guest: String,
+    /// Writes refused.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// A binary result (a stored value), base64 on the wire.

@@ -3,6 +3,7 @@
 
 pub mod call;
 pub mod deploy;
+pub mod run;
 pub mod state;
 pub mod stats;
 
@@ -44,7 +45,13 @@ impl Backend {
             Backend::Embedded(ctx) => ctx.run(req, items),
             Backend::Daemon(c) => {
                 let req: Request = req.into();
-                let v = c.call(&req, &mut |item| {
+                // `run` with the caller's streams passes them along (see `api::stdio`).
+                let stdio = match &req {
+                    Request::Run(r) => r.stdio.clone(),
+                    _ => None,
+                };
+                let fds = stdio.as_ref().map_or(&[][..], |s| &s.fds()[..]);
+                let v = c.call_passing(&req, fds, &mut |item| {
                     if let Some(name) = item.as_str() {
                         items(name.to_string());
                     }

@@ -1,7 +1,10 @@
 //! The CLI side of the control socket.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, IoSlice, Write};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
+
+use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags};
 use std::path::Path;
 
 use serde::Serialize;
@@ -29,12 +32,34 @@ impl ControlClient {
         req: &R,
         on_item: &mut dyn FnMut(serde_json::Value),
     ) -> Result<serde_json::Value, ApiError> {
-        let io_err = |e: std::io::Error| {
-            ApiError::new(ErrorKind::DaemonUnreachable, format!("control socket: {e}"))
-        };
+        self.call_passing(req, &[], on_item)
+    }
+
+    /// Like [`ControlClient::call`], passing `fds` along with the request (`SCM_RIGHTS`):
+    /// the daemon gets its own descriptors of the same open files (`run`'s streams).
+    pub fn call_passing<R: Serialize + ?Sized>(
+        &mut self,
+        req: &R,
+        fds: &[OwnedFd],
+        on_item: &mut dyn FnMut(serde_json::Value),
+    ) -> Result<serde_json::Value, ApiError> {
         let mut line = serde_json::to_vec(req).map_err(|e| io_err(e.into()))?;
         line.push(b'\n');
-        self.stream.write_all(&line).map_err(io_err)?;
+        if fds.is_empty() {
+            self.stream.write_all(&line).map_err(io_err)?;
+        } else {
+            let raw: Vec<RawFd> = fds.iter().map(AsRawFd::as_raw_fd).collect();
+            // The descriptors travel with the first bytes; the rest of a long line follows.
+            let sent = sendmsg::<()>(
+                self.stream.as_raw_fd(),
+                &[IoSlice::new(&line)],
+                &[ControlMessage::ScmRights(&raw)],
+                MsgFlags::empty(),
+                None,
+            )
+            .map_err(|e| io_err(e.into()))?;
+            self.stream.write_all(&line[sent..]).map_err(io_err)?;
+        }
         let reader = BufReader::new(self.stream.try_clone().map_err(io_err)?);
         for line in reader.lines() {
             let line = line.map_err(io_err)?;
@@ -49,4 +74,8 @@ impl ControlClient {
             "daemon closed the connection",
         )))
     }
+}
+
+fn io_err(e: std::io::Error) -> ApiError {
+    ApiError::new(ErrorKind::DaemonUnreachable, format!("control socket: {e}"))
 }

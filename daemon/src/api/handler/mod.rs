@@ -4,12 +4,14 @@
 mod call;
 mod deploy;
 mod ping;
+mod run;
 mod state_get;
 mod state_ls;
 mod state_put;
 mod state_rm;
 mod stats;
 
+pub use run::RunReport;
 pub use stats::{StatsReport, StoreReport};
 
 use outlayer_fs::AccountId;
@@ -46,6 +48,7 @@ pub fn dispatch(
         Request::Deploy(r) => to_json(ctx.run(r, items)),
         Request::Call(r) => to_json(ctx.run(r, items)),
         Request::Stats(r) => to_json(ctx.run(r, items)),
+        Request::Run(r) => to_json(ctx.run(r, items)),
     }
 }
 
