@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use outlayer_tests::{cli, cli_ok, outlayerd_bin, program_path, TestDaemon};
+use outlayer_tests::{cli, cli_ok, contract_path, outlayerd_bin, program_path, TestDaemon};
 
 /// `outlayerd --data-dir DATA run ACCOUNT probe.wasm [FLAGS] -- ARGS`, with `stdin`.
 fn run_probe(data: &Path, flags: &[&str], args: &[&str], stdin: &[u8]) -> Output {
@@ -172,6 +172,11 @@ fn host_directories_and_bad_input() {
         &["run", "app.near", not_wasm.to_str().unwrap()],
     );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    // A NEAR contract is wasm but not a WASI command.
+    let contract = contract_path("counter");
+    let o = cli(&d.data_dir, &["run", "app.near", contract.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stderr).lines().count(), 1, "{}", text(&o.stderr));
     let probe = program_path("probe");
     let o = cli(
         &d.data_dir,
