@@ -27,6 +27,18 @@ for src in "$ws"/c/*.c; do
         clang --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Werror -o "$out/$name.wasm" "$src"
     fi
 done
+# uutils coreutils, from its crates.io source, as a real program for the tests on state.
+# Built once per machine (several minutes) into the cache beside the target directory; the
+# build tree is removed afterwards, the binary kept.
+coreutils_root="$target_dir/coreutils-root"
+if [ ! -s "$coreutils_root/bin/coreutils.wasm" ]; then
+    cargo install coreutils --version 0.12.0 --locked --target wasm32-wasip1 \
+        --no-default-features --features feat_wasm \
+        --root "$coreutils_root" --target-dir "$target_dir/coreutils-build"
+    rm -rf "$target_dir/coreutils-build"
+fi
+cp "$coreutils_root/bin/coreutils.wasm" "$out/coreutils.wasm"
+
 # The design note's C example, compiled unchanged with our headers and syscall().
 near_src=("$ws"/c-near/*.c "$here"/lib/near_syscall.c)
 if [ ! -e "$out/increment_counter.wasm" ] || [ -n "$(find "${near_src[@]}" "$here"/include \

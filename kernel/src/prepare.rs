@@ -27,9 +27,10 @@ pub enum CompileError {
     /// Not a wasm binary.
     #[error("not a wasm module (no \\0asm header)")]
     NotWasm,
-    /// Over `max_contract_size`.
-    #[error("contract code is {0} bytes, over the 4194304-byte limit")]
-    TooLarge(usize),
+    /// Over the profile's size limit (`max_contract_size` for contracts): the code's size
+    /// and the limit.
+    #[error("code is {0} bytes, over the {1}-byte limit")]
+    TooLarge(usize, usize),
     /// Rejected by validation/compilation (bad wasm, a feature the profile does not accept).
     #[error("{0}")]
     Invalid(String),

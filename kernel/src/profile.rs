@@ -8,6 +8,9 @@ use wasmtime::{Config, ExternType, Module, OptLevel};
 
 use crate::prepare::{self, CompileError};
 
+/// The largest WASI program accepted, bytes.
+pub const MAX_PROGRAM_SIZE: usize = 64 << 20;
+
 /// How a module is compiled and what it may import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Profile {
@@ -28,6 +31,15 @@ impl Profile {
         match self {
             Profile::NearContract => "near",
             Profile::WasiProgram => "wasi",
+        }
+    }
+
+    /// The largest code accepted: nearcore's contract size limit for contracts; for programs,
+    /// room for a multi-call binary such as uutils coreutils (about 10 MiB).
+    pub fn max_code_size(self) -> usize {
+        match self {
+            Profile::NearContract => prepare::MAX_CONTRACT_SIZE,
+            Profile::WasiProgram => MAX_PROGRAM_SIZE,
         }
     }
 
@@ -57,8 +69,8 @@ impl Profile {
 
     /// The code as it is compiled: a contract's memory becomes nearcore's.
     pub(crate) fn prepare(self, code: &[u8]) -> Result<Cow<'_, [u8]>, CompileError> {
-        if code.len() > prepare::MAX_CONTRACT_SIZE {
-            return Err(CompileError::TooLarge(code.len()));
+        if code.len() > self.max_code_size() {
+            return Err(CompileError::TooLarge(code.len(), self.max_code_size()));
         }
         if !code.starts_with(b"\0asm") {
             return Err(CompileError::NotWasm);

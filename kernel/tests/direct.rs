@@ -292,7 +292,7 @@ fn clear_errors_for_bad_input() {
     big.resize((4 << 20) + 1, 0);
     let bad = e.exec.deploy(&acc("big.near"), &big);
     assert!(
-        matches!(bad, Err(DeployError::Compile(CompileError::TooLarge(_)))),
+        matches!(bad, Err(DeployError::Compile(CompileError::TooLarge(..)))),
         "{bad:?}"
     );
     let bad = e.exec.deploy(&acc("bad.near"), b"not wasm at all");

@@ -188,7 +188,8 @@ fn state_files_behave_as_files() {
     assert_eq!(keys, [&b"count"[..], b"dir/k", b"dir/moved"]);
 }
 
-/// The working directory is preopened as `.`: relative paths land there.
+/// The working directory: preopened under its name, `PWD` set; a program that goes there
+/// (probe does) finds relative paths in it, and absolute ones where they always are.
 #[test]
 fn the_working_directory_can_be_the_state() {
     let env = StateEnv::new();
@@ -198,6 +199,10 @@ fn the_working_directory_can_be_the_state() {
         "write",
         "rel",
         "r",
+        "ls",
+        "/",
+        "ls",
+        "/near/state",
         "cat-stdin",
         "exit",
         "0",
@@ -209,6 +214,9 @@ fn the_working_directory_can_be_the_state() {
     assert!(outcome.is_success(), "{outcome:?}");
     assert!(out.contains("read: \"hello\""), "{out}");
     assert!(out.contains("from stdin"), "{out}");
+    // Absolute paths still start at `/` (a `.` preopen would have taken them).
+    assert!(out.contains("ls: [\"dev\", \"near\", \"tmp\"]"), "{out}");
+    assert!(out.contains("ls: [\"count\", \"note\", \"rel\"]"), "{out}");
     assert_eq!(
         env.store.get(&env.account, b"rel").ok().flatten(),
         Some(b"r".to_vec())

@@ -305,19 +305,29 @@ fn build_task(spec: &mut TaskSpec) -> Result<(TaskState, Binding), TaskError> {
     for d in first.into_iter().chain([preopen(Vec::new(), "/")]) {
         fds.push(d).map_err(|e| invalid(e.to_string()))?;
     }
+    // The working directory is preopened under its absolute name, never as `.`: wasi-libc
+    // strips both `/` and `.` to the empty prefix and lets the later preopen win, so a `.`
+    // preopen would take every absolute path. A libc's own working directory starts at `/`;
+    // `PWD` tells the program where it was asked to work (`chdir(getenv("PWD"))`).
+    let cwd_name = format!("/{}", names_joined(&cwd));
     if !cwd.is_empty() {
-        fds.push(preopen(cwd, "."))
+        fds.push(preopen(cwd, &cwd_name))
             .map_err(|e| invalid(e.to_string()))?;
     }
-    let env = spec
+    let mut env: Vec<Vec<u8>> = spec
         .env
         .iter()
-        .map(|(k, v)| format!("{k}={v}").into_bytes());
+        .map(|(k, v)| format!("{k}={v}").into_bytes())
+        .collect();
+    // Only what the caller set, but for `PWD` when the task works elsewhere than `/`.
+    if !cwd_name.eq("/") && !spec.env.iter().any(|(k, _)| k == "PWD") {
+        env.push(format!("PWD={cwd_name}").into_bytes());
+    }
     let task = TaskState {
         fds,
         vfs,
         args: spec.argv.iter().map(|a| a.clone().into_bytes()).collect(),
-        env: env.collect(),
+        env,
         clock,
         random,
         stdio,
@@ -331,6 +341,15 @@ fn build_task(spec: &mut TaskSpec) -> Result<(TaskState, Binding), TaskError> {
         near: HostState::new(VmLogic::new(external, vm)),
     };
     Ok((task, binding))
+}
+
+/// `a/b/c` for the names `[a, b, c]`.
+fn names_joined(names: &[Vec<u8>]) -> String {
+    let parts: Vec<String> = names
+        .iter()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect();
+    parts.join("/")
 }
 
 fn open_host(path: &Path, read_only: bool) -> Result<HostFs, TaskError> {

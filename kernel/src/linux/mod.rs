@@ -20,7 +20,8 @@
 //! | host mounts | host directories confined with cap-std ([`vfs::HostFs`]) |
 //!
 //! Descriptors: 0–2 the standard streams, 3 the root preopened as `/`, 4 the working
-//! directory preopened as `.` when it is not `/`.
+//! directory preopened under its absolute name when it is not `/` (with `PWD` naming it;
+//! never as `.`, which wasi-libc would match before `/` for every absolute path).
 //!
 //! Deterministic: clocks start at the block timestamp and advance with fuel burnt (sleeping
 //! advances them without waiting), randomness is ChaCha20 from the context's seed, the

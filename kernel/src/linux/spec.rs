@@ -113,7 +113,9 @@ pub struct TaskSpec {
     pub argv: Vec<String>,
     /// The environment: only these variables exist.
     pub env: Vec<(String, String)>,
-    /// The working directory (an absolute guest path; preopened as `.` when not `/`).
+    /// The working directory (an absolute guest path). When it is not `/` it is preopened
+    /// under its absolute name and `PWD` names it: a libc starts in `/`, and a program that
+    /// honours `PWD` (`chdir(getenv("PWD"))`, `std::env::set_current_dir`) works there.
     pub cwd: String,
     /// Standard input.
     pub stdin: Box<dyn Read + Send>,

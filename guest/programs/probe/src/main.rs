@@ -67,6 +67,12 @@ fn report<T: std::fmt::Debug>(cmd: &str, r: std::io::Result<T>) {
 }
 
 fn main() {
+    // Work where the kernel says the task works (libc's own directory starts at `/`).
+    if let Ok(pwd) = std::env::var("PWD") {
+        if let Err(e) = std::env::set_current_dir(&pwd) {
+            println!("chdir {pwd}: error: {:?}", e.kind());
+        }
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter().map(String::as_str);
     let mut next = || it.next().unwrap_or("");
