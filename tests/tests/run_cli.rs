@@ -174,7 +174,10 @@ fn host_directories_and_bad_input() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     // A NEAR contract is wasm but not a WASI command.
     let contract = contract_path("counter");
-    let o = cli(&d.data_dir, &["run", "app.near", contract.to_str().unwrap()]);
+    let o = cli(
+        &d.data_dir,
+        &["run", "app.near", contract.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert_eq!(text(&o.stderr).lines().count(), 1, "{}", text(&o.stderr));
     let probe = program_path("probe");

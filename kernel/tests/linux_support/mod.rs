@@ -5,31 +5,21 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
 use outlayer_kernel::linux::{Capture, HostMount, Kernel, TaskContext, TaskOutcome, TaskSpec};
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
-/// The directory of the built programs; the first caller builds them.
-pub(crate) fn programs_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let script = root.join("guest/build-programs.sh");
-        let status = Command::new(&script)
-            .status()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-        assert!(status.success(), "{} failed", script.display());
-        root.join("guest/programs/out")
-    })
-}
+// The workspace's one copy of the program fixture (why not a dependency: tests/src/lib.rs).
+#[path = "../../../tests/src/programs.rs"]
+#[allow(unreachable_pub)]
+mod programs;
 
 /// The program `<name>.wasm`.
 pub(crate) fn program(name: &str) -> Vec<u8> {
-    let p = programs_dir().join(format!("{name}.wasm"));
+    let p = programs::program_path(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
