@@ -10,14 +10,13 @@ use std::process::{Command, Output, Stdio};
 
 use outlayer_tests::{cli, cli_ok, contract_path, outlayerd_bin, program_path, TestDaemon};
 
-/// `outlayerd --data-dir DATA run ACCOUNT probe.wasm [FLAGS] -- ARGS`, with `stdin`.
-fn run_probe(data: &Path, flags: &[&str], args: &[&str], stdin: &[u8]) -> Output {
-    let probe = program_path("probe");
+/// `outlayerd --data-dir DATA run app.near PROGRAM.wasm [FLAGS] -- ARGS`, with `stdin`.
+fn run_program(data: &Path, program: &str, flags: &[&str], args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(outlayerd_bin())
         .arg("--data-dir")
         .arg(data)
         .args(["run", "app.near"])
-        .arg(&probe)
+        .arg(program_path(program))
         .args(flags)
         .arg("--")
         .args(args)
@@ -29,6 +28,11 @@ fn run_probe(data: &Path, flags: &[&str], args: &[&str], stdin: &[u8]) -> Output
         .unwrap();
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     child.wait_with_output().unwrap()
+}
+
+/// The test driver program (guest/programs/probe).
+fn run_probe(data: &Path, flags: &[&str], args: &[&str], stdin: &[u8]) -> Output {
+    run_program(data, "probe", flags, args, stdin)
 }
 
 fn text(b: &[u8]) -> String {
@@ -187,4 +191,71 @@ fn host_directories_and_bad_input() {
     );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("does not exist"));
+}
+
+/// `outlayerd run app.near coreutils.wasm -- ARGS` through the daemon; asserts exit 0.
+fn coreutils(d: &TestDaemon, args: &[&str], stdin: &[u8]) -> String {
+    let o = run_program(&d.data_dir, "coreutils", &[], args, stdin);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
+    text(&o.stdout)
+}
+
+#[test]
+fn coreutils_through_run_are_seen_on_the_mount_and_by_state_get() {
+    let d = TestDaemon::start();
+    make_account(&d.data_dir);
+    let lines: String = (0..2000)
+        .map(|i| format!("line {:05}\n", (i * 7919) % 2000))
+        .collect();
+    coreutils(&d, &["tee", "/near/state/input"], lines.as_bytes());
+    coreutils(&d, &["mkdir", "-p", "/near/state/out/sorted"], b"");
+    let sorted = coreutils(&d, &["sort", "/near/state/input"], b"");
+    coreutils(
+        &d,
+        &["tee", "/near/state/out/sorted/all"],
+        sorted.as_bytes(),
+    );
+    coreutils(
+        &d,
+        &["cp", "-r", "/near/state/out", "/near/state/copy"],
+        b"",
+    );
+    coreutils(
+        &d,
+        &["mv", "/near/state/copy/sorted/all", "/near/state/moved"],
+        b"",
+    );
+    let mut want: Vec<&str> = lines.lines().collect();
+    want.sort();
+    let want = want.join("\n") + "\n";
+    // The FUSE mount shows the tree the programs made, with the contents they wrote.
+    assert_eq!(
+        std::fs::read_to_string(d.path("app.near/out/sorted/all")).unwrap(),
+        want
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.path("app.near/moved")).unwrap(),
+        want
+    );
+    assert!(d.path("app.near/copy/sorted").is_dir());
+    assert!(!d.path("app.near/copy/sorted/all").exists());
+    // And the keys are plain NEAR state.
+    assert_eq!(
+        text(&cli_ok(&d.data_dir, &["state", "get", "app.near", "moved"])),
+        want
+    );
+    let wc = coreutils(&d, &["wc", "-l", "/near/state/moved"], b"");
+    assert_eq!(wc, "2000 /near/state/moved\n");
+    // A failing command commits nothing.
+    let o = run_probe(
+        &d.data_dir,
+        &[],
+        &["write", "/near/state/moved", "x", "exit", "1"],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(d.path("app.near/moved")).unwrap(),
+        want
+    );
 }
