@@ -15,8 +15,12 @@ fi
 mkdir -p "$out"
 
 cd "$ws"
+# SQLite (rusqlite's bundled C) compiles with Debian's clang against wasi-libc.
+export CC_wasm32_wasip1="${CC_wasm32_wasip1:-clang}"
+export CFLAGS_wasm32_wasip1="${CFLAGS_wasm32_wasip1:---target=wasm32-wasi --sysroot=/usr}"
+export AR_wasm32_wasip1="${AR_wasm32_wasip1:-llvm-ar}"
 CARGO_TARGET_DIR="$target_dir" cargo build --target wasm32-wasip1 --release --locked "$@"
-for p in conformance probe counter; do
+for p in conformance probe counter sqlite-app; do
     cp "$target_dir/wasm32-wasip1/release/$p.wasm" "$out/$p.wasm"
 done
 

@@ -12,7 +12,7 @@ packages=(
   sqlite3 git rsync procps psmisc                 # end-to-end tests use real tools
   # guest/build-programs.sh: C test programs for linux mode, built with Debian's clang
   # for wasm32-wasi against wasi-libc (wasm-ld is in lld, the builtins in libclang-rt).
-  lld wasi-libc libclang-rt-14-dev-wasm32
+  lld llvm wasi-libc libclang-rt-14-dev-wasm32       # llvm: llvm-ar for C in Rust crates (SQLite)
   # tests/scripts/linux9p.sh: Debian's own kernel under QEMU mounts our 9P server with the
   # kernel's v9fs client; busybox-static is the guest's userland (the dynamic busybox
   # cannot run in an initramfs without libc), kmod resolves the 9p modules' dependencies,

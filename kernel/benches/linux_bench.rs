@@ -7,6 +7,8 @@
 //!     fuel and epochs on), the module instantiated from a ready `InstancePre` as ours is.
 //! (b) Kernel boot: `Kernel::new` on a module cache that holds the program, to the end of
 //!     the first task (what a daemon's first `run` costs).
+//! (c) Real programs on fresh files: coreutils `sort` of a 20,000-line file and SQLite's
+//!     10,000 inserts (DELETE journal), ours on `/near/state` vs the peer on tmpfs.
 //!
 //! `cargo bench -p outlayer-kernel --bench linux_bench` (programs built by
 //! guest/build-programs.sh).
@@ -29,14 +31,18 @@ const ROUNDS: usize = 11;
 const RUNS: usize = 300;
 const ARGS: [&str; 5] = ["read", "/near/state/in", "write", "/near/state/out", "x"];
 
-fn probe() -> Vec<u8> {
+/// The built program `<name>.wasm` (guest/build-programs.sh runs once).
+fn program(name: &str) -> Vec<u8> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let status = Command::new(root.join("guest/build-programs.sh"))
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("guest/build-programs.sh runs");
-    assert!(status.success(), "guest/build-programs.sh failed");
-    std::fs::read(root.join("guest/programs/out/probe.wasm")).expect("probe.wasm")
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    BUILT.call_once(|| {
+        let status = Command::new(root.join("guest/build-programs.sh"))
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("guest/build-programs.sh runs");
+        assert!(status.success(), "guest/build-programs.sh failed");
+    });
+    std::fs::read(root.join(format!("guest/programs/out/{name}.wasm"))).expect("program")
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -54,8 +60,12 @@ struct Ours {
 
 impl Ours {
     fn run(&self) {
-        let mut spec = TaskSpec::new(self.code.clone(), "probe");
-        spec.argv.extend(ARGS.iter().map(|s| s.to_string()));
+        self.run_with(&self.code, "probe", &ARGS);
+    }
+
+    fn run_with(&self, code: &[u8], argv0: &str, args: &[&str]) {
+        let mut spec = TaskSpec::new(code.to_vec(), argv0);
+        spec.argv.extend(args.iter().map(|s| s.to_string()));
         spec.state = Some(StateBinding::Account {
             store: self.store.clone(),
             account: self.account.clone(),
@@ -93,8 +103,12 @@ impl Peer {
     }
 
     fn run(&self) {
-        let mut args = vec!["probe".to_string()];
-        args.extend(ARGS.iter().map(|s| s.to_string()));
+        self.run_args("probe", &ARGS);
+    }
+
+    fn run_args(&self, argv0: &str, argv: &[&str]) {
+        let mut args = vec![argv0.to_string()];
+        args.extend(argv.iter().map(|s| s.to_string()));
         let ctx = WasiCtxBuilder::new()
             .args(&args)
             .preopened_dir(&self.dir, "/near/state", FsPerms::ReadWrite)
@@ -127,7 +141,7 @@ fn time(f: impl Fn(), n: usize) -> f64 {
 }
 
 fn main() {
-    let code = probe();
+    let code = program("probe");
     let tmp = tempfile::tempdir().expect("tempdir");
     let cache = tmp.path().join("cache");
     let store = Arc::new(Store::open(&tmp.path().join("data")).expect("store"));
@@ -200,4 +214,53 @@ fn main() {
         "target (a): ours/peer ≤ 1.5 — {}",
         if o / p <= 1.5 { "met" } else { "not met" }
     );
+
+    // (c) real programs, each run on fresh files.
+    let lines: String = (0..20_000)
+        .map(|i| format!("line {:06}\n", (i * 7919) % 20_000))
+        .collect();
+    let mut txn = store.begin(&ours.account).expect("begin");
+    txn.put(b"lines", lines.clone().into_bytes()).expect("put");
+    txn.commit().expect("commit");
+    std::fs::write(peer_dir.path().join("lines"), &lines).expect("write");
+    let real = |name: &str, args: &dyn Fn(usize) -> Vec<String>| {
+        let code = &program(name);
+        let peer = Peer::new(
+            engine.wasmtime(Profile::WasiProgram),
+            code,
+            peer_dir.path().to_path_buf(),
+        );
+        let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+        for round in 0..5 {
+            let a = args(round);
+            let a: Vec<&str> = a.iter().map(String::as_str).collect();
+            let t = Instant::now();
+            ours.run_with(code, name, &a);
+            mine.push(t.elapsed().as_secs_f64() * 1e3);
+            let t = Instant::now();
+            peer.run_args(name, &a);
+            theirs.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        (median(mine), median(theirs))
+    };
+    let sort = real("coreutils", &|r| {
+        let out = format!("/near/state/sorted{r}");
+        vec!["sort".into(), "-o".into(), out, "/near/state/lines".into()]
+    });
+    let inserts = real("sqlite-app", &|r| {
+        vec![
+            format!("/near/state/db{r}"),
+            "insert".into(),
+            "10000".into(),
+        ]
+    });
+    println!("\n(c) real programs, 5 rounds each, medians, ms\n");
+    println!("| program | ours (/near/state) | wasmtime-wasi (tmpfs) | ours/peer |");
+    println!("|---|---:|---:|---:|");
+    for (name, (o, p)) in [
+        ("coreutils sort, 20,000 lines", sort),
+        ("SQLite, 10,000 inserts (DELETE journal)", inserts),
+    ] {
+        println!("| {name} | {o:.1} | {p:.1} | {:.2} |", o / p);
+    }
 }

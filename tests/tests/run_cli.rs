@@ -259,3 +259,49 @@ fn coreutils_through_run_are_seen_on_the_mount_and_by_state_get() {
         want
     );
 }
+
+#[test]
+fn sqlite_on_state_is_a_real_database_on_the_mount() {
+    let d = TestDaemon::start();
+    make_account(&d.data_dir);
+    let sqlite =
+        |args: &[&str], stdin: &[u8]| run_program(&d.data_dir, "sqlite-app", &[], args, stdin);
+    let o = sqlite(&["/near/state/db", "insert", "10000"], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "inserted 10000\n");
+    // Reopened by a new task: intact.
+    let o = sqlite(&["/near/state/db", "check"], b"");
+    assert_eq!(text(&o.stdout), "integrity: ok rows: 10000 sum: 50036578\n");
+    // The DELETE journal came and went: only the database is state.
+    assert!(!d.path("app.near/db-journal").exists());
+    // The host's own sqlite3 reads the file on the mount, and it is the stored value.
+    outlayer_tests::require_tool("sqlite3");
+    let host = Command::new("sqlite3")
+        .arg(d.path("app.near/db"))
+        .arg("SELECT count(*), sum(v) FROM t; PRAGMA integrity_check;")
+        .output()
+        .unwrap();
+    assert_eq!(
+        text(&host.stdout),
+        "10000|50036578\nok\n",
+        "{}",
+        text(&host.stderr)
+    );
+    let stored = cli_ok(&d.data_dir, &["state", "get", "app.near", "db"]);
+    assert_eq!(stored, std::fs::read(d.path("app.near/db")).unwrap());
+    // A failing statement exits 1 and leaves the database byte for byte.
+    let o = sqlite(
+        &["/near/state/db", "sql"],
+        b"DELETE FROM t; INSERT INTO nosuchtable VALUES (1)",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    assert_eq!(
+        cli_ok(&d.data_dir, &["state", "get", "app.near", "db"]),
+        stored
+    );
+    let o = sqlite(
+        &["/near/state/db", "sql"],
+        b"SELECT name FROM t WHERE id = 42",
+    );
+    assert_eq!(text(&o.stdout), "row 41\n");
+}
