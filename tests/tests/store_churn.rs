@@ -20,7 +20,7 @@ const KEYS: usize = 32;
 const VALUE_LEN: usize = 256 << 10;
 const CHURN: u64 = 1 << 30;
 const MIB: u64 = 1 << 20;
-/// The bound ARCHITECTURE (fs/src/store/tuning.rs) promises, with the live data.
+/// The bound `fs/src/store/tuning.rs` promises for this much live data.
 const BOUND: u64 = 256 * MIB + 2 * (KEYS * VALUE_LEN) as u64;
 
 /// Bytes of every file under `dir` (files vanishing meanwhile count as 0).

@@ -1,7 +1,7 @@
 //! NEAR syscalls for Rust programs run as outlayer guest-kernel tasks (linux mode): safe
-//! wrappers of the `outlayer.syscall` import (numbers 400–452, ARCHITECTURE.md "NEAR
-//! syscalls"). Storage goes through the task's `/near/state`, so a key written here is a
-//! file there and the other way round.
+//! wrappers of the `outlayer.syscall` import (numbers 400–452, the table of
+//! `guest/include/near/syscall.h`). Storage goes through the task's `/near/state`, so a
+//! key written here is a file there and the other way round.
 //!
 //! ```no_run
 //! let count: u64 = near_guest::storage::read(b"count")
