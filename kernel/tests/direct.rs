@@ -108,6 +108,24 @@ fn counter_every_method() {
     assert_eq!(state, Some(0u64.to_le_bytes().to_vec()));
 }
 
+/// What a call writes carries its block's time, not the host's.
+#[test]
+fn written_keys_carry_the_block_timestamp() {
+    let e = env();
+    e.deploy("counter.near", "counter");
+    let mut req = e.req("counter.near", "increment", json!({}));
+    req.block_timestamp_ns = 1_234_567_890;
+    assert!(e.exec.call(&req).is_success());
+    let mut times = Vec::new();
+    e.store
+        .scan_keys(&acc("counter.near"), b"", b"", |_, m| {
+            times.push((m.mtime_ns, m.ctime_ns));
+            true
+        })
+        .expect("scan");
+    assert_eq!(times, [(1_234_567_890, 1_234_567_890)]);
+}
+
 #[test]
 fn outcome_json_has_the_cli_shape() {
     let e = env();

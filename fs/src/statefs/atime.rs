@@ -16,7 +16,7 @@ use parking_lot::Mutex;
 use super::{Ctx, StateFs};
 use crate::account::AccountId;
 use crate::error::Result;
-use crate::store::{now_ns, KeyMeta};
+use crate::store::KeyMeta;
 
 /// Files whose new atime may wait in memory before a batch is written.
 const PENDING_MAX: usize = 4096;
@@ -76,7 +76,7 @@ impl StateFs {
         if self.writable(ctx).is_err() || self.bound_account().is_some() {
             return;
         }
-        let now = now_ns();
+        let now = self.now_ns();
         let due = {
             let mut set = self.atimes.inner.lock();
             let atime = set

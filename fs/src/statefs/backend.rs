@@ -39,6 +39,9 @@ pub(super) struct Bound {
 }
 
 /// A transaction an operation works in: its own (autocommit) or the bound one, locked.
+// A guard lives on the stack for one operation; boxing the large variant would cost every
+// autocommit operation (each FUSE write) an allocation.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum TxnGuard<'a> {
     Own(Txn<'static>),
     Bound(MappedMutexGuard<'a, Txn<'static>>),
@@ -106,23 +109,25 @@ impl StateFs {
     /// A filesystem whose root is `txn`'s account and whose every change goes into `txn`
     /// (for a guest execution: the call's transaction, possibly shared with the call's host
     /// functions through a [`SharedTxn`]). Nothing reaches the store until the caller
-    /// commits the transaction; other accounts are unreachable.
+    /// commits the transaction; other accounts are unreachable. Times come from the
+    /// transaction's clock ([`Txn::set_clock`]), so a deterministic execution sees and
+    /// writes deterministic times.
     pub fn bound(
         store: Arc<Store>,
         txn: impl Into<SharedTxn>,
         read_only: bool,
     ) -> Result<(Arc<StateFs>, BoundTxn)> {
         let txn = txn.into();
-        let (account, existing) = {
+        let (account, existing, clock) = {
             let t = txn.lock()?;
             if !std::ptr::eq(t.store(), &*store) {
                 return Err(Error::Invalid("the transaction belongs to another store"));
             }
-            (t.account().clone(), t.account_meta())
+            (t.account().clone(), t.account_meta(), t.clock().clone())
         };
         let placeholder = match existing {
             Some(m) => m,
-            None => DirMeta::new(store.alloc_ino()?, DEFAULT_DIR_MODE),
+            None => DirMeta::new(store.alloc_ino()?, DEFAULT_DIR_MODE, clock.now()),
         };
         let bound = Arc::new(Bound {
             account,
@@ -133,6 +138,7 @@ impl StateFs {
             store,
             read_only,
             Backend::Bound(bound.clone()),
+            clock,
         ));
         Ok((fs.clone(), BoundTxn { fs, bound }))
     }

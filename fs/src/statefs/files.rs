@@ -16,7 +16,7 @@ use super::nodes::Node;
 use super::{Attr, Ctx, StateFs};
 use crate::account::AccountId;
 use crate::error::{Error, Result};
-use crate::store::{now_ns, KeyMeta, DEFAULT_FILE_MODE, MAX_VALUE_LEN};
+use crate::store::{KeyMeta, DEFAULT_FILE_MODE, MAX_VALUE_LEN};
 
 /// How a file is opened.
 #[derive(Debug, Clone, Copy, Default)]
@@ -95,7 +95,8 @@ impl OpenFiles {
         self.by_ino.lock().get(&ino).cloned()
     }
 
-    fn open(&self, ino: u64, account: &AccountId, key: &[u8], flags: OpenFlags) -> u64 {
+    /// Opens a handle on `ino`; a truncating open empties the buffer at `now`.
+    fn open(&self, ino: u64, account: &AccountId, key: &[u8], flags: OpenFlags, now: u64) -> u64 {
         let file = self
             .by_ino
             .lock()
@@ -121,7 +122,7 @@ impl OpenFiles {
             st.handles += 1;
             if flags.truncate && flags.write {
                 st.data = Some(Vec::new());
-                st.mark_dirty();
+                st.mark_dirty(now);
             }
         }
         let fh = self.next_fh.fetch_add(1, Ordering::Relaxed) + 1;
@@ -192,10 +193,10 @@ pub(super) struct Dirty {
 }
 
 impl OpenState {
-    /// The buffer changed now.
-    fn mark_dirty(&mut self) {
+    /// The buffer changed at `now`.
+    fn mark_dirty(&mut self, now: u64) {
         self.dirty = true;
-        self.modified_ns = now_ns();
+        self.modified_ns = now;
     }
 }
 
@@ -245,7 +246,7 @@ impl StateFs {
             _ if self.files.file(ino).is_some() => {}
             _ => return Err(Error::NotFound),
         }
-        Ok(self.files.open(ino, &account, &key, flags))
+        Ok(self.files.open(ino, &account, &key, flags, self.now_ns()))
     }
 
     /// Creates file `name` in `parent` with permission bits `mode` (the caller has applied
@@ -286,7 +287,7 @@ impl StateFs {
         if !dir.is_empty() && txn.dir(&dir)?.is_none() {
             return Err(Error::NotFound);
         }
-        txn.put_with(&key, Vec::new(), now_ns(), mode)?;
+        txn.put_with(&key, Vec::new(), self.now_ns(), mode)?;
         txn.touch_dir(&dir);
         txn.commit()?;
         let meta = self.read_meta(&account, &key)?.ok_or(Error::NotFound)?;
@@ -298,7 +299,9 @@ impl StateFs {
                 key: key.clone(),
             },
         );
-        let fh = self.files.open(attr.ino, &account, &key, flags);
+        let fh = self
+            .files
+            .open(attr.ino, &account, &key, flags, self.now_ns());
         Ok((attr, fh))
     }
 
@@ -364,7 +367,7 @@ impl StateFs {
             buf.resize(end, 0);
         }
         buf[start..end].copy_from_slice(data);
-        st.mark_dirty();
+        st.mark_dirty(self.now_ns());
         Ok(data.len() as u32)
     }
 
@@ -420,7 +423,7 @@ impl StateFs {
             if let Some(d) = st.data.as_mut() {
                 d.resize(size as usize, 0);
             }
-            st.mark_dirty();
+            st.mark_dirty(self.now_ns());
             // Through a descriptor the change lands with the other writes; by path, now.
             return if fh.is_some() {
                 Ok(())
@@ -462,6 +465,6 @@ impl StateFs {
 
     /// Current time, for adapters that stamp `atime` and friends.
     pub fn now_ns(&self) -> u64 {
-        now_ns()
+        self.clock.now()
     }
 }

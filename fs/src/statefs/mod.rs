@@ -31,7 +31,7 @@ use crate::account::AccountId;
 use crate::error::{Error, Result};
 use crate::names::{self, Decoded};
 use crate::store::{
-    now_ns, DirMeta, KeyMeta, Store, Txn, DEFAULT_DIR_MODE, MAX_VALUE_LEN, MODE_MASK, ROOT_INO,
+    Clock, DirMeta, KeyMeta, Store, Txn, DEFAULT_DIR_MODE, MAX_VALUE_LEN, MODE_MASK, ROOT_INO,
 };
 use layout::{decode_name, dir_prefix, is_at_or_below, join, DirSet};
 use nodes::{Node, NodeTable};
@@ -141,15 +141,27 @@ pub struct StateFs {
     read_only: bool,
     /// The root directory's times: when this filesystem started.
     started_ns: u64,
+    /// Where times come from (the host's clock, or a bound execution's).
+    clock: Clock,
 }
 
 impl StateFs {
     /// A filesystem over `store`, owned by the current user; `read_only` refuses all changes.
     pub fn new(store: Arc<Store>, read_only: bool) -> Self {
-        Self::with_backend(store, read_only, backend::Backend::Autocommit)
+        Self::with_backend(
+            store,
+            read_only,
+            backend::Backend::Autocommit,
+            Clock::system(),
+        )
     }
 
-    fn with_backend(store: Arc<Store>, read_only: bool, backend: backend::Backend) -> Self {
+    fn with_backend(
+        store: Arc<Store>,
+        read_only: bool,
+        backend: backend::Backend,
+        clock: Clock,
+    ) -> Self {
         let (uid, gid) = (
             nix::unistd::getuid().as_raw(),
             nix::unistd::getgid().as_raw(),
@@ -165,7 +177,8 @@ impl StateFs {
             uid,
             gid,
             read_only,
-            started_ns: now_ns(),
+            started_ns: clock.now(),
+            clock,
         }
     }
 
@@ -211,6 +224,7 @@ impl StateFs {
         let node = self.nodes.get(ino).ok_or(Error::NotFound)?;
         let changes_meta = set.mtime_ns.is_some() || set.atime_ns.is_some() || set.mode.is_some();
         // Times and mode set together with ctime, which every such change moves.
+        let now = self.now_ns();
         let apply = |mtime: &mut u64, atime: &mut u64, ctime: &mut u64, mode: &mut u32| {
             if let Some(t) = set.mtime_ns {
                 *mtime = t;
@@ -221,7 +235,7 @@ impl StateFs {
             if let Some(m) = set.mode {
                 *mode = m & MODE_MASK;
             }
-            *ctime = now_ns();
+            *ctime = now;
         };
         match &node {
             Node::File { account, key } => {

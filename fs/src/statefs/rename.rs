@@ -6,7 +6,7 @@ use super::nodes::Node;
 use super::{has_keys_below, Attr, Ctx, RenameFlags, StateFs};
 use crate::account::AccountId;
 use crate::error::{Error, Result};
-use crate::store::{now_ns, DEFAULT_DIR_MODE};
+use crate::store::DEFAULT_DIR_MODE;
 
 impl StateFs {
     /// Renames within one account, atomically replacing the target (EXDEV across accounts).
@@ -125,7 +125,7 @@ impl StateFs {
             match meta {
                 Some(mut meta) => {
                     if d == from {
-                        meta.ctime_ns = now_ns(); // its name changed
+                        meta.ctime_ns = self.now_ns(); // its name changed
                     }
                     txn.put_dir(&moved_to, meta)?;
                 }

@@ -18,7 +18,9 @@ mod tuning;
 mod txn;
 
 pub use columns::Col;
-pub use records::{now_ns, DirMeta, KeyMeta, DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, MODE_MASK};
+pub use records::{
+    now_ns, Clock, DirMeta, KeyMeta, DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, MODE_MASK,
+};
 pub use shared::SharedTxn;
 pub use tuning::{StoreStats, MAX_TOTAL_WAL};
 pub use txn::{Change, ChangeKind, StoreRef, Txn};
@@ -515,5 +517,30 @@ mod tests {
         drop(store);
         let store = Store::open(dir.path()).expect("reopen");
         assert_eq!(store.alloc_ino().expect("ino"), ceiling);
+    }
+
+    /// A transaction with an execution's clock writes that clock's times everywhere: new
+    /// keys, new directories, the account's entries, renames.
+    #[test]
+    fn a_transaction_writes_its_clocks_times() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let account = AccountId::new("app.near").expect("account");
+        let mut txn = store.begin(&account).expect("begin");
+        txn.set_clock(Clock::fixed(42));
+        txn.create_account().expect("create");
+        txn.put(b"k", b"v".to_vec()).expect("put");
+        txn.create_dir(b"d", DEFAULT_DIR_MODE).expect("dir");
+        txn.commit().expect("commit");
+        let mut txn = store.begin(&account).expect("begin");
+        txn.set_clock(Clock::fixed(43));
+        txn.rename_key(b"k", b"moved").expect("rename");
+        txn.commit().expect("commit");
+        let key = store.meta(&account, b"moved").expect("meta").expect("key");
+        assert_eq!((key.mtime_ns, key.atime_ns, key.ctime_ns), (42, 42, 43));
+        let d = store.dir(&account, b"d").expect("dir").expect("exists");
+        assert_eq!((d.mtime_ns, d.ctime_ns), (42, 42));
+        let a = store.account(&account).expect("account").expect("exists");
+        assert_eq!((a.mtime_ns, a.ctime_ns), (43, 43));
     }
 }

@@ -3,6 +3,7 @@
 //! Rows of one account share the prefix `account_id ++ 0x00`. Account ids never contain NUL,
 //! so a prefix scan of one account never reaches `alice.near` from `alice`.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Separates the account id from the rest of a row key.
@@ -42,6 +43,47 @@ pub fn now_ns() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// Where times written into metadata come from: the host's clock, or an execution's own
+/// (a call's block timestamp, a guest task's virtual clock), so that what a deterministic
+/// execution writes, the times of its keys and directories included, is deterministic too.
+#[derive(Clone, Default)]
+pub struct Clock(Option<Arc<dyn Fn() -> u64 + Send + Sync>>);
+
+impl Clock {
+    /// The host's realtime clock.
+    pub fn system() -> Self {
+        Clock(None)
+    }
+
+    /// A clock that always reads `ns`.
+    pub fn fixed(ns: u64) -> Self {
+        Clock(Some(Arc::new(move || ns)))
+    }
+
+    /// A clock read through `now` (nanoseconds since the Unix epoch).
+    pub fn from_fn(now: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        Clock(Some(Arc::new(now)))
+    }
+
+    /// Nanoseconds since the Unix epoch, by this clock.
+    pub fn now(&self) -> u64 {
+        match &self.0 {
+            Some(f) => f(),
+            None => now_ns(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Clock(execution)"
+        } else {
+            "Clock(system)"
+        })
+    }
 }
 
 /// Permission bits of a key created without a mode (by a contract, `state put`).
@@ -84,9 +126,8 @@ pub struct DirMeta {
 }
 
 impl DirMeta {
-    /// A directory made now with `mode`.
-    pub fn new(ino: u64, mode: u32) -> Self {
-        let now = now_ns();
+    /// A directory made at `now` with `mode`.
+    pub fn new(ino: u64, mode: u32, now: u64) -> Self {
         DirMeta {
             ino,
             mtime_ns: now,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use parking_lot::{ArcMutexGuard, RawMutex};
 use rocksdb::WriteBatch;
 
-use super::records::{account_prefix, now_ns, row_key};
+use super::records::{account_prefix, row_key, Clock};
 use super::records::{DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, MODE_MASK};
 use super::{Col, DirMeta, KeyMeta, Store, MAX_CODE_LEN, MAX_KEY_LEN, MAX_VALUE_LEN};
 use crate::account::AccountId;
@@ -93,6 +93,8 @@ pub struct Txn<'s> {
     code: Option<Vec<u8>>,
     /// Change of the account's NEAR storage usage made by this transaction (bytes).
     usage_delta: i64,
+    /// Where the times this transaction writes come from.
+    clock: Clock,
 }
 
 impl<'s> Txn<'s> {
@@ -117,12 +119,24 @@ impl<'s> Txn<'s> {
             dirs: BTreeMap::new(),
             code: None,
             usage_delta: 0,
+            clock: Clock::system(),
         })
     }
 
     /// The account this transaction works on.
     pub fn account(&self) -> &AccountId {
         &self.account
+    }
+
+    /// Makes the times this transaction writes (new keys and directories, changed entries)
+    /// come from `clock` instead of the host's.
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    /// Where the times this transaction writes come from.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The store underneath (for reads that need no overlay).
@@ -144,7 +158,7 @@ impl<'s> Txn<'s> {
         if self.account_meta().is_some() {
             return Err(Error::Exists);
         }
-        let meta = DirMeta::new(self.store.alloc_ino()?, DEFAULT_DIR_MODE);
+        let meta = DirMeta::new(self.store.alloc_ino()?, DEFAULT_DIR_MODE, self.clock.now());
         self.account_meta = Some(meta);
         self.create_account = true;
         self.remove_account = false;
@@ -264,7 +278,8 @@ impl<'s> Txn<'s> {
     /// Writes `value` under `key`; returns the metadata the key had before, if any. A new
     /// key gets [`DEFAULT_FILE_MODE`]; an existing one keeps its mode.
     pub fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<Option<KeyMeta>> {
-        self.put_with(key, value, now_ns(), DEFAULT_FILE_MODE)
+        let now = self.clock.now();
+        self.put_with(key, value, now, DEFAULT_FILE_MODE)
     }
 
     /// Like [`Txn::put`], with the modification time given (an open file's last write) and
@@ -342,7 +357,7 @@ impl<'s> Txn<'s> {
         check_key(to)?;
         let mut meta = self.meta(from)?.ok_or(Error::NotFound)?;
         let value = self.get(from)?.ok_or(Error::NotFound)?;
-        meta.ctime_ns = now_ns();
+        meta.ctime_ns = self.clock.now();
         if let Some(replaced) = self.meta(to)? {
             self.usage_delta -= record_usage(to, replaced.size);
         }
@@ -378,7 +393,7 @@ impl<'s> Txn<'s> {
 
     /// Records a new overlay directory `path` with permission bits `mode` and a fresh inode.
     pub fn create_dir(&mut self, path: &[u8], mode: u32) -> Result<DirMeta> {
-        let meta = DirMeta::new(self.store.alloc_ino()?, mode);
+        let meta = DirMeta::new(self.store.alloc_ino()?, mode, self.clock.now());
         self.put_dir(path, meta)?;
         Ok(meta)
     }
@@ -519,7 +534,7 @@ impl<'s> Txn<'s> {
                 usage.to_le_bytes(),
             );
         }
-        let now = now_ns();
+        let now = self.clock.now();
         let mut touch_account = self.touch_account;
         if let Some(dirs) = self.touched_dirs.take() {
             touch_account = false;

@@ -26,7 +26,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use outlayer_fs::store::{SharedTxn, Store};
+use outlayer_fs::store::{Clock, SharedTxn, Store};
 use outlayer_fs::AccountId;
 use sha2::Digest;
 
@@ -184,10 +184,13 @@ impl Executor {
         if req.method.is_empty() {
             return Err(CallError::MethodEmptyName.into());
         }
-        let txn = self.store.begin_shared(&req.account)?;
+        let mut txn = self.store.begin_shared(&req.account)?;
         if txn.account_meta().is_none() {
             return Err(CallError::AccountDoesNotExist(req.account.clone()).into());
         }
+        // What a call writes carries its block's time, not the host's: the same call on the
+        // same state writes the same metadata.
+        txn.set_clock(Clock::fixed(req.block_timestamp_ns));
         // The code hash is read without the code: the code itself is read only when the
         // module is in no cache.
         let hash = self

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use lru::LruCache;
 use outlayer_fs::ninep::server::{InProcess, ServerConfig};
 use outlayer_fs::statefs::{BoundTxn, StateFs};
-use outlayer_fs::store::SharedTxn;
+use outlayer_fs::store::{Clock, SharedTxn};
 use parking_lot::Mutex;
 use wasmtime::{ExternType, InstancePre, Linker, Store, Trap};
 
@@ -276,7 +276,7 @@ fn build_task(spec: &mut TaskSpec) -> Result<(TaskState, Binding), TaskError> {
     let (binding, external, account, storage_usage) = match spec.state.take() {
         None => (Binding::None, TaskExternal::Unmounted, String::new(), 0),
         Some(state) => {
-            let m = mount_state(state)?;
+            let m = mount_state(state, &clock)?;
             let keys = TaskExternal::State(m.mount.keys());
             vfs.mount(spec.state_at.as_bytes(), Arc::new(m.mount));
             (m.binding, keys, m.account, m.storage_usage)
@@ -361,7 +361,6 @@ fn open_host(path: &Path, read_only: bool) -> Result<HostFs, TaskError> {
     })
 }
 
-/// The state mount over a 9P session bound to the task's transaction.
 /// A mounted account: the mount, who commits, and what the NEAR side needs.
 struct Mounted {
     mount: StateMount,
@@ -370,7 +369,10 @@ struct Mounted {
     storage_usage: u64,
 }
 
-fn mount_state(state: StateBinding) -> Result<Mounted, TaskError> {
+/// Mounts the account over a 9P session bound to the task's transaction, whose times then
+/// come from the task's clock: what a task writes, metadata included, depends on its
+/// context only.
+fn mount_state(state: StateBinding, clock: &Arc<TaskClock>) -> Result<Mounted, TaskError> {
     let storage = |e: outlayer_fs::Error| TaskError::new("StorageError", e.to_string());
     let (store, txn, own) = match state {
         StateBinding::Account { store, account } => {
@@ -384,10 +386,12 @@ fn mount_state(state: StateBinding) -> Result<Mounted, TaskError> {
         StateBinding::Shared { store, txn } => (store, txn, false),
     };
     let account = txn.account().as_str().to_string();
-    let storage_usage = txn
-        .lock()
-        .and_then(|t| t.storage_usage())
-        .map_err(storage)?;
+    let storage_usage = {
+        let mut t = txn.lock().map_err(storage)?;
+        let clock = clock.clone();
+        t.set_clock(Clock::from_fn(move || clock.realtime()));
+        t.storage_usage().map_err(storage)?
+    };
     let (fs, bound) = StateFs::bound(store, txn, false).map_err(storage)?;
     let mount = StateMount::new(InProcess::new(fs, ServerConfig::default()))
         .map_err(|e| TaskError::new("StorageError", e.to_string()))?;

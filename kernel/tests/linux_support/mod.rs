@@ -193,6 +193,9 @@ pub(crate) struct StateEnv {
     pub account: outlayer_fs::AccountId,
 }
 
+/// The time of every key and directory `StateEnv` seeds.
+pub(crate) const SEED_TIME_NS: u64 = 1_700_000_000_123_456_789;
+
 /// The account every state test runs on.
 pub(crate) const ACCOUNT: &str = "app.near";
 
@@ -205,6 +208,9 @@ impl StateEnv {
         let seed = |name: &str, kv: &[(&[u8], &[u8])]| {
             let account = outlayer_fs::AccountId::new(name).expect("account id");
             let mut txn = store.begin(&account).expect("txn");
+            // The seeded keys carry a fixed time, so that two environments hold the same
+            // state, metadata included.
+            txn.set_clock(outlayer_fs::store::Clock::fixed(SEED_TIME_NS));
             txn.create_account().expect("create");
             for (k, v) in kv {
                 txn.put(k, v.to_vec()).expect("put");

@@ -7,6 +7,7 @@
 //! | `append PATH TEXT` | appends |
 //! | `read PATH` | prints the file |
 //! | `ls DIR` | prints the sorted names |
+//! | `stat PATH` | prints the inode number, size and times (`fd_filestat_get`) |
 //! | `mkdir PATH`, `rm PATH`, `rmdir PATH`, `mv FROM TO`, `symlink TARGET PATH` | as their names say |
 //! | `exit N` | exits with status N |
 //! | `trap` | executes `unreachable` |
@@ -31,6 +32,25 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 extern "C" {
     fn random_get(buf: *mut u8, len: u32) -> i32;
     fn clock_time_get(id: u32, precision: u64, out: *mut u64) -> i32;
+    fn fd_filestat_get(fd: u32, out: *mut u8) -> i32;
+}
+
+/// `fd_filestat_get` of the file at `path`: inode number, size, atime, mtime, ctime.
+fn filestat(path: &str) -> std::io::Result<[u64; 5]> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::File::open(path)?;
+    let mut buf = [0u8; 64];
+    // SAFETY: `buf` is the 64 bytes a filestat takes.
+    let errno = unsafe { fd_filestat_get(file.as_raw_fd() as u32, buf.as_mut_ptr()) };
+    if errno != 0 {
+        return Err(std::io::Error::from_raw_os_error(errno));
+    }
+    let field = |at: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&buf[at..at + 8]);
+        u64::from_le_bytes(b)
+    };
+    Ok([field(8), field(32), field(40), field(48), field(56)])
 }
 
 #[link(wasm_import_module = "outlayer")]
@@ -104,6 +124,7 @@ fn main() {
                 });
                 report(cmd, r);
             }
+            "stat" => report(cmd, filestat(next())),
             "mkdir" => report(cmd, std::fs::create_dir(next())),
             "rm" => report(cmd, std::fs::remove_file(next())),
             "rmdir" => report(cmd, std::fs::remove_dir(next())),

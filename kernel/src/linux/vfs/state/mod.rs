@@ -13,6 +13,7 @@ mod keys;
 
 pub use keys::StateKeys;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use outlayer_fs::ninep::server::InProcess;
@@ -35,10 +36,26 @@ pub(super) const STATE_MSIZE: u32 = 1 << 20;
 /// The root fid.
 const ROOT_FID: u32 = 0;
 
-/// The session and its fid allocator.
+/// The session, its fid allocator and its inode numbers.
 struct Session {
     client: Client<InProcess>,
     fids: Mutex<FidPool>,
+    inos: Mutex<InoMap>,
+}
+
+/// The inode numbers the task sees: the store's numbers (qid paths) depend on everything
+/// the store ever allocated, so each file gets the next number in the order the task first
+/// meets it instead, which depends on the task's own steps only.
+#[derive(Default)]
+struct InoMap {
+    by_qid: HashMap<u64, u64>,
+}
+
+impl InoMap {
+    fn ino(&mut self, qid_path: u64) -> u64 {
+        let next = self.by_qid.len() as u64 + 1;
+        *self.by_qid.entry(qid_path).or_insert(next)
+    }
 }
 
 struct FidPool {
@@ -114,6 +131,12 @@ impl Session {
         at.ok_or(Errno::NOENT)
     }
 
+    /// What `fid` is, with the task's inode number for it.
+    fn stat(&self, fid: u32) -> FsResult<Stat> {
+        let a = self.client.getattr(fid).map_err(errno)?;
+        Ok(stat_of(&a, self.inos.lock().ino(a.qid.path)))
+    }
+
     /// Walks to the parent of `path`; returns it with the last name.
     fn walk_parent<'p>(self: &Arc<Self>, path: &'p [Name]) -> FsResult<(Fid, &'p [u8])> {
         let (name, dir) = path.split_last().ok_or(Errno::BUSY)?;
@@ -121,7 +144,7 @@ impl Session {
     }
 }
 
-fn stat_of(a: &Rgetattr) -> Stat {
+fn stat_of(a: &Rgetattr, ino: u64) -> Stat {
     let kind = if a.qid.ty & P9_QTDIR != 0 {
         FileKind::Directory
     } else if a.qid.ty & P9_QTSYMLINK != 0 {
@@ -134,7 +157,7 @@ fn stat_of(a: &Rgetattr) -> Stat {
         kind,
         size: a.size,
         nlink: a.nlink,
-        ino: a.qid.path,
+        ino,
         atim: t(a.atime_sec, a.atime_nsec),
         mtim: t(a.mtime_sec, a.mtime_nsec),
         ctim: t(a.ctime_sec, a.ctime_nsec),
@@ -183,6 +206,7 @@ impl StateMount {
                     next: ROOT_FID,
                     free: Vec::new(),
                 }),
+                inos: Mutex::default(),
             }),
         })
     }
@@ -200,8 +224,7 @@ impl StateMount {
 impl FileSystem for StateMount {
     fn stat(&self, path: &[Name]) -> FsResult<Stat> {
         let fid = self.session.walk(path)?;
-        let a = self.session.client.getattr(fid.fid).map_err(errno)?;
-        Ok(stat_of(&a))
+        self.session.stat(fid.fid)
     }
 
     fn open(&self, path: &[Name], opts: &OpenOptions) -> FsResult<Box<dyn OpenFile>> {
@@ -259,7 +282,7 @@ impl FileSystem for StateMount {
                 out.push(DirEntry {
                     name: e.name,
                     kind,
-                    ino: e.qid.path,
+                    ino: self.session.inos.lock().ino(e.qid.path),
                 });
             }
         }
@@ -410,8 +433,7 @@ impl OpenFile for StateFile {
     }
 
     fn stat(&mut self) -> FsResult<Stat> {
-        let a = self.client().getattr(self.fid.fid).map_err(errno)?;
-        Ok(stat_of(&a))
+        self.fid.session.stat(self.fid.fid)
     }
 
     fn set_size(&mut self, size: u64) -> FsResult<()> {
