@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the linux-mode test programs of guest/programs/ for wasm32-wasip1 and copies them
-# to $OUT_DIR (default: guest/programs/out/<name>.wasm): the Rust ones with cargo, the C
-# ones (guest/programs/c/*.c) with Debian's clang and wasi-libc (scripts/setup.sh installs
+# Builds the linux-mode test and example programs of guest/programs/ for wasm32-wasip1 and
+# copies them to $OUT_DIR (default: guest/programs/out/<name>.wasm): the Rust ones with
+# cargo, the C ones (guest/programs/c/*.c, plain wasi-libc; guest/programs/c-syscall/*.c,
+# with the NEAR syscalls) with Debian's clang and wasi-libc (scripts/setup.sh installs
 # them). Build products are cached outside the clone, beside the cargo target directory.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,11 +21,12 @@ export CC_wasm32_wasip1="${CC_wasm32_wasip1:-clang}"
 export CFLAGS_wasm32_wasip1="${CFLAGS_wasm32_wasip1:---target=wasm32-wasi --sysroot=/usr}"
 export AR_wasm32_wasip1="${AR_wasm32_wasip1:-llvm-ar}"
 CARGO_TARGET_DIR="$target_dir" cargo build --target wasm32-wasip1 --release --locked "$@"
-for p in conformance probe counter sqlite-app; do
+for p in conformance probe counter counter_std sqlite-app; do
     cp "$target_dir/wasm32-wasip1/release/$p.wasm" "$out/$p.wasm"
 done
 
-# C: one program per file; rebuilt when the source is newer than the module.
+# C with nothing but wasi-libc: one program per file; rebuilt when the source is newer than
+# the module.
 for src in "$ws"/c/*.c; do
     name="$(basename "$src" .c)"
     if [ ! -e "$out/$name.wasm" ] || [ "$src" -nt "$out/$name.wasm" ]; then
@@ -50,4 +52,14 @@ if [ ! -e "$out/increment_counter.wasm" ] || [ -n "$(find "${near_src[@]}" "$her
     clang --target=wasm32-wasi --sysroot=/usr -O2 -I "$here/include" \
         -o "$out/increment_counter.wasm" "${near_src[@]}"
 fi
+# C contracts on the NEAR syscalls: one program per file, each linked with the syscall()
+# library; rebuilt when the source, the library or a header is newer than the module.
+for src in "$ws"/c-syscall/*.c; do
+    name="$(basename "$src" .c)"
+    if [ ! -e "$out/$name.wasm" ] || [ -n "$(find "$src" "$here"/lib/near_syscall.c \
+            "$here"/include -newer "$out/$name.wasm" 2>/dev/null)" ]; then
+        clang --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Werror -I "$here/include" \
+            -o "$out/$name.wasm" "$src" "$here"/lib/near_syscall.c
+    fi
+done
 echo "programs in $out"

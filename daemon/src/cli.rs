@@ -99,7 +99,8 @@ pub struct CallArgs {
     /// Wall-clock limit in seconds
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
-    /// Execution mode (only `direct` exists so far)
+    /// Execution mode: `direct` (wasmtime with the NEAR host functions) or `linux` (a task
+    /// of the guest kernel, state over 9P)
     #[arg(long, default_value_t = Mode::Direct)]
     pub mode: Mode,
 }

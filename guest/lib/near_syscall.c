@@ -9,7 +9,7 @@ __attribute__((import_module("outlayer"), import_name("syscall"))) long long
 __outlayer_syscall(long long nr, long long a0, long long a1, long long a2, long long a3,
                    long long a4, long long a5);
 
-/* The import answers Linux's errno numbers (ARCHITECTURE.md); wasi-libc numbers them its
+/* The import answers Linux's errno numbers (near/syscall.h); wasi-libc numbers them its
  * own way, so each is named here. */
 static int libc_errno(long long linux_errno) {
     switch (linux_errno) {
@@ -18,6 +18,7 @@ static int libc_errno(long long linux_errno) {
     case 14: return EFAULT;
     case 22: return EINVAL;
     case 27: return EFBIG;
+    case 30: return EROFS;
     case 38: return ENOSYS;
     case 84: return EILSEQ;
     default: return EIO;

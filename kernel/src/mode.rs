@@ -8,10 +8,13 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// The contract's wasm runs in wasmtime with the NEAR host ABI (`env.*`), the way
-    /// nearcore runs it. (Linux mode, the contract as a guest-kernel task, is added by the
-    /// guest kernel as a second variant and runner.)
+    /// nearcore runs it.
     #[default]
     Direct,
+    /// The contract runs as a task of the guest kernel: its host functions are the kernel's
+    /// NEAR syscalls and its state is files under `/near/state`, reached over 9P. A WASI
+    /// program deployed as a contract runs in this mode only.
+    Linux,
 }
 
 impl Mode {
@@ -19,6 +22,7 @@ impl Mode {
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Direct => "direct",
+            Mode::Linux => "linux",
         }
     }
 }
@@ -35,7 +39,10 @@ impl std::str::FromStr for Mode {
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
             "direct" => Ok(Mode::Direct),
-            other => Err(format!("unknown execution mode {other:?} (known: direct)")),
+            "linux" => Ok(Mode::Linux),
+            other => Err(format!(
+                "unknown execution mode {other:?} (known: direct, linux)"
+            )),
         }
     }
 }

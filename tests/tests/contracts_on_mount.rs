@@ -82,3 +82,60 @@ fn call_input_errors_exit_2_and_unknown_accounts_fail() {
     assert_eq!(not_wasm.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&not_wasm.stderr).contains("not a wasm module"));
 }
+
+/// Linux mode through the daemon: a key a linux-mode call writes is at once the file on the
+/// mount and what a direct-mode call reads, and the other way round; both modes report the
+/// same outcome.
+#[test]
+fn linux_mode_calls_share_the_mounted_state() {
+    let d = TestDaemon::start();
+    d.cli_ok(&[
+        "deploy".as_ref(),
+        "c.near".as_ref(),
+        contract_path("counter").as_os_str(),
+    ]);
+    assert_eq!(call(&d, &["c.near", "new", "{}", "--mode", "linux"]).1, 0);
+    let (v, code) = call(
+        &d,
+        &[
+            "c.near",
+            "increment_by",
+            r#"{"amount": 5}"#,
+            "--mode",
+            "linux",
+        ],
+    );
+    assert_eq!((code, v["mode"].as_str()), (0, Some("linux")), "{v}");
+    assert_eq!(
+        count_file(&d),
+        5,
+        "the linux-mode write is the file at once"
+    );
+    let (direct, _) = call(&d, &["c.near", "increment"]);
+    assert_eq!(direct["result"], 6, "{direct}");
+    let (linux, _) = call(&d, &["c.near", "increment", "--mode", "linux"]);
+    assert_eq!(
+        linux["result"], 7,
+        "linux mode reads what direct mode wrote: {linux}"
+    );
+    assert_eq!(
+        linux["gas_burnt"], direct["gas_burnt"],
+        "the same gas in both modes"
+    );
+    assert_eq!(linux["logs"], serde_json::json!(["count = 7"]));
+    // Edited through the mount: linux mode reads the file.
+    std::fs::write(d.path("c.near/STATE"), 40u64.to_le_bytes()).expect("write STATE");
+    let (v, _) = call(&d, &["c.near", "get_count", "--view", "--mode", "linux"]);
+    assert_eq!(v["result"], 40, "{v}");
+    // A failure in linux mode commits nothing and names the error as direct mode does.
+    std::fs::write(d.path("c.near/STATE"), 0u64.to_le_bytes()).expect("write STATE");
+    let (v, code) = call(&d, &["c.near", "decrement", "--mode", "linux"]);
+    assert_eq!(
+        (code, v["error"]["kind"].as_str()),
+        (1, Some("GuestPanic")),
+        "{v}"
+    );
+    assert_eq!(count_file(&d), 0);
+    let bad = d.cli(&["call", "c.near", "increment", "--mode", "wasi"]);
+    assert_eq!(bad.status.code(), Some(2), "{bad:?}");
+}

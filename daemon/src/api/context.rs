@@ -12,10 +12,9 @@ use super::{ApiError, Handler, ItemSink};
 /// for all its connections, the CLI's embedded path makes one for its single request.
 pub struct Context {
     store: Arc<Store>,
-    // Lazy: `state` requests never need the wasm engine, and starting it is not free.
+    // Lazy: `state` requests never need the wasm engine, and starting it is not free. The
+    // executor boots the guest kernel (linux mode) on its engine and keeps it warm.
     executor: OnceLock<Result<Executor, String>>,
-    /// The guest kernel (linux mode), booted on first use and kept warm.
-    kernel: OnceLock<Result<Kernel, String>>,
 }
 
 impl Context {
@@ -24,7 +23,6 @@ impl Context {
         Context {
             store,
             executor: OnceLock::new(),
-            kernel: OnceLock::new(),
         }
     }
 
@@ -44,16 +42,9 @@ impl Context {
             .map_err(|e| ApiError::failed(format!("cannot start the wasm engine: {e}")))
     }
 
-    /// The guest kernel, booted on first use; it caches compiled programs beside the
-    /// executor's contracts.
+    /// The guest kernel, the executor's (one engine and module cache for both modes).
     pub fn kernel(&self) -> Result<&Kernel, ApiError> {
-        self.kernel
-            .get_or_init(|| {
-                let cache = self.store.path().join("wasm-cache");
-                Kernel::new(&cache).map_err(|e| format!("{e:#}"))
-            })
-            .as_ref()
-            .map_err(|e| ApiError::failed(format!("cannot boot the guest kernel: {e}")))
+        self.executor().map(Executor::kernel)
     }
 
     /// Runs one request. Returns once a mount of this store shows the request's changes,

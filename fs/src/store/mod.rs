@@ -91,7 +91,16 @@ pub struct Store {
     ino_ceiling: Mutex<u64>,
     listeners: parking_lot::RwLock<Vec<ChangeListener>>,
     settle_hooks: parking_lot::RwLock<Vec<Box<dyn Fn() + Send + Sync>>>,
+    /// Each account's overlay directories, as transactions last read them (see
+    /// [`Store::locked_dirs`]).
+    dirs_cache: Mutex<HashMap<String, Arc<AccountDirs>>>,
 }
+
+/// An account's overlay directories: path and record, in path order.
+pub type AccountDirs = Vec<(Vec<u8>, DirMeta)>;
+
+/// Accounts whose directories [`Store::locked_dirs`] keeps at most (then it starts over).
+const DIRS_CACHE_ACCOUNTS: usize = 4096;
 
 impl Store {
     /// Opens (creating if needed) the store in `dir`; fails if another process holds it.
@@ -126,6 +135,7 @@ impl Store {
             ino_ceiling: Mutex::new(0),
             listeners: parking_lot::RwLock::new(Vec::new()),
             settle_hooks: parking_lot::RwLock::new(Vec::new()),
+            dirs_cache: Mutex::new(HashMap::new()),
         };
         let ceiling = match store.get_raw(Col::Sys, SYS_INO_CEILING)? {
             Some(v) => parse_ino_ceiling(&v)?,
@@ -290,6 +300,29 @@ impl Store {
             true
         })?;
         Ok(out)
+    }
+
+    /// [`Store::dirs`] for a holder of `account`'s lock, cached: every execution's session
+    /// needs an account's directories (to place keys), most accounts have none, and a scan
+    /// costs more than the rest of a small call's storage. Sound because only lock holders
+    /// fill the cache and every commit that writes a directory row empties the account's
+    /// entry under the same lock ([`Store::forget_dirs`]).
+    pub(crate) fn locked_dirs(&self, account: &AccountId) -> Result<Arc<AccountDirs>> {
+        if let Some(d) = self.dirs_cache.lock().get(account.as_str()) {
+            return Ok(d.clone());
+        }
+        let dirs = Arc::new(self.dirs(account)?);
+        let mut cache = self.dirs_cache.lock();
+        if cache.len() >= DIRS_CACHE_ACCOUNTS {
+            cache.clear();
+        }
+        cache.insert(account.as_str().to_string(), dirs.clone());
+        Ok(dirs)
+    }
+
+    /// Drops the cached directories of `account` (its directory rows changed).
+    pub(crate) fn forget_dirs(&self, account: &AccountId) {
+        self.dirs_cache.lock().remove(account.as_str());
     }
 
     /// Calls `f(account, record)` for accounts in order, starting at `from`, while it returns true.

@@ -95,7 +95,12 @@ pub struct Txn<'s> {
     usage_delta: i64,
     /// Where the times this transaction writes come from.
     clock: Clock,
+    /// Committed metadata already read, by key (see [`Txn::meta`]).
+    meta_cache: std::cell::RefCell<std::collections::HashMap<Vec<u8>, Option<KeyMeta>>>,
 }
+
+/// Keys whose committed metadata a transaction remembers at most.
+const META_CACHE_KEYS: usize = 1024;
 
 impl<'s> Txn<'s> {
     pub(super) fn new(
@@ -120,6 +125,7 @@ impl<'s> Txn<'s> {
             code: None,
             usage_delta: 0,
             clock: Clock::system(),
+            meta_cache: Default::default(),
         })
     }
 
@@ -194,7 +200,19 @@ impl<'s> Txn<'s> {
         match self.keys.get(key) {
             Some(KeyWrite::Put { meta, .. } | KeyWrite::Touch(meta)) => Ok(Some(*meta)),
             Some(KeyWrite::Delete { .. }) => Ok(None),
-            None => self.store.meta(&self.account, key),
+            None => {
+                // The account's lock is ours, so the committed record cannot change under
+                // this transaction: read it once (a file's walk, open and flush ask again).
+                if let Some(m) = self.meta_cache.borrow().get(key) {
+                    return Ok(*m);
+                }
+                let m = self.store.meta(&self.account, key)?;
+                let mut cache = self.meta_cache.borrow_mut();
+                if cache.len() < META_CACHE_KEYS {
+                    cache.insert(key.to_vec(), m);
+                }
+                Ok(m)
+            }
         }
     }
 
@@ -264,8 +282,11 @@ impl<'s> Txn<'s> {
 
     /// Every overlay directory of the account as this transaction sees it, in path order.
     pub fn dirs(&self) -> Result<Vec<(Vec<u8>, DirMeta)>> {
-        let mut all: BTreeMap<Vec<u8>, DirMeta> =
-            self.store.dirs(&self.account)?.into_iter().collect();
+        let committed = self.store.locked_dirs(&self.account)?;
+        if self.dirs.is_empty() {
+            return Ok(committed.as_ref().clone());
+        }
+        let mut all: BTreeMap<Vec<u8>, DirMeta> = committed.iter().cloned().collect();
         for (path, d) in &self.dirs {
             match d {
                 Some(meta) => all.insert(path.clone(), *meta),
@@ -536,12 +557,14 @@ impl<'s> Txn<'s> {
         }
         let now = self.clock.now();
         let mut touch_account = self.touch_account;
+        let mut touched_dir_rows = false;
         if let Some(dirs) = self.touched_dirs.take() {
             touch_account = false;
             for path in dirs {
                 if path.is_empty() {
                     touch_account = true;
                 } else if let Some(mut meta) = self.dir(&path)? {
+                    touched_dir_rows = true;
                     meta.mtime_ns = now;
                     meta.ctime_ns = now;
                     batch.put_cf(store.cf(Col::Dirs), row_key(acct, &path), meta.encode());
@@ -575,7 +598,15 @@ impl<'s> Txn<'s> {
                 batch.put_cf(store.cf(Col::Accounts), acct, meta.encode());
             }
         }
+        let dirs_written = self.remove_account || !self.dirs.is_empty() || touched_dir_rows;
+        if dirs_written {
+            // Before the write too: a failed write must not leave a stale entry behind.
+            store.forget_dirs(&self.account);
+        }
         store.db().write(batch)?;
+        if dirs_written {
+            store.forget_dirs(&self.account);
+        }
         // Listeners may wait on the kernel (FUSE invalidations), which may wait on a request
         // that needs this account's lock: never call them while holding it.
         drop(self.lock.take());

@@ -17,7 +17,7 @@
 //! # Ok(()) }
 //! ```
 
-mod direct;
+mod contract;
 mod error;
 
 pub use error::CallError;
@@ -31,14 +31,15 @@ use outlayer_fs::AccountId;
 use sha2::Digest;
 
 use crate::engine::Engine;
+use crate::linux::{ContractTask, Kernel};
 use crate::mode::Mode;
 use crate::near::gas::ext;
-use crate::near::{Gas, VmContext, VmLogic, MAX_GAS};
+use crate::near::{External, Gas, HostState, NearView, VmContext, VmLogic, VmOutcome, MAX_GAS};
 use crate::outcome::Outcome;
 use crate::prepare::CompileError;
 use crate::profile::Profile;
 use crate::state::TxnState;
-use direct::Direct;
+use contract::ContractRunner;
 
 /// Default wall-clock limit of a call.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -113,6 +114,13 @@ pub enum DeployError {
     Storage(#[from] outlayer_fs::Error),
 }
 
+/// What every mode's runner needs of a call besides the request.
+struct Call<'a> {
+    req: &'a CallRequest,
+    hash: &'a crate::engine::CodeHash,
+    storage_usage: u64,
+}
+
 /// Why a call failed, with what it had logged and burnt by then.
 struct Failure {
     error: CallError,
@@ -134,20 +142,29 @@ impl<E: Into<CallError>> From<E> for Failure {
 /// different accounts run in parallel.
 pub struct Executor {
     store: Arc<Store>,
-    engine: Engine,
-    direct: Direct,
+    engine: Arc<Engine>,
+    direct: ContractRunner<HostState<TxnState>>,
+    linux: ContractRunner<ContractTask>,
+    kernel: Kernel,
 }
 
 impl Executor {
-    /// An executor over `store`, caching compiled contracts under `cache_dir`.
+    /// An executor over `store`, caching compiled contracts under `cache_dir`. It boots the
+    /// guest kernel (linux mode) on the same engine: both modes share one module cache.
     pub fn new(store: Arc<Store>, cache_dir: &Path) -> anyhow::Result<Self> {
-        let engine = Engine::new(cache_dir)?;
-        let direct = Direct::new(&engine)?;
+        let engine = Arc::new(Engine::new(cache_dir)?);
         Ok(Executor {
             store,
+            direct: ContractRunner::new(&engine)?,
+            linux: ContractRunner::new(&engine)?,
+            kernel: Kernel::with_engine(engine.clone())?,
             engine,
-            direct,
         })
+    }
+
+    /// The guest kernel (linux mode, `outlayerd run`).
+    pub fn kernel(&self) -> &Kernel {
+        &self.kernel
     }
 
     /// The engine (module cache statistics).
@@ -199,18 +216,31 @@ impl Executor {
             .ok_or_else(|| CallError::CodeDoesNotExist(req.account.clone()))?;
         let storage_usage = txn.storage_usage()?;
         let txn = SharedTxn::new(txn);
+        let call = Call {
+            req,
+            hash: &hash,
+            storage_usage,
+        };
         let (result, vm) = match req.mode {
-            Mode::Direct => {
-                let contract = self.direct.load(
-                    &self.engine,
-                    &self.store,
-                    &req.account,
-                    &hash,
-                    &req.method,
-                )?;
-                let logic = self.start(req, &txn, storage_usage, contract.code_len)?;
-                self.direct.run(&self.engine, &contract, logic, req)
-            }
+            Mode::Direct => self.run_contract(
+                &self.direct,
+                &call,
+                || Ok(TxnState::new(txn.clone())),
+                HostState::new,
+                |data| data.logic,
+            )?,
+            Mode::Linux => self.run_contract(
+                &self.linux,
+                &call,
+                || {
+                    let ts = req.block_timestamp_ns;
+                    (self.kernel)
+                        .contract_state(self.store.clone(), txn.clone(), ts)
+                        .map_err(|e| CallError::Storage(e.message).into())
+                },
+                |logic| ContractTask::new(&self.kernel, logic),
+                ContractTask::into_logic,
+            )?,
         };
         let failed = |error| Failure {
             error,
@@ -234,16 +264,38 @@ impl Executor {
         ))
     }
 
+    /// Runs `call` with `runner`: loads the contract, makes its state access (`state`) and
+    /// its store data (`wrap`), runs the method, and takes the execution back (`unwrap`).
+    fn run_contract<T: NearView>(
+        &self,
+        runner: &ContractRunner<T>,
+        call: &Call<'_>,
+        state: impl FnOnce() -> Result<T::Ext, Failure>,
+        wrap: impl FnOnce(VmLogic<T::Ext>) -> T,
+        unwrap: impl FnOnce(T) -> VmLogic<T::Ext>,
+    ) -> Result<(Result<(), CallError>, VmOutcome<()>), Failure> {
+        let req = call.req;
+        let contract = runner.load(
+            &self.engine,
+            &self.store,
+            &req.account,
+            call.hash,
+            &req.method,
+        )?;
+        let logic = self.start(req, state()?, call.storage_usage, contract.code_len)?;
+        let (result, data) = runner.run(&self.engine, &contract, wrap(logic), req);
+        Ok(finish(result, unwrap(data)))
+    }
+
     /// The NEAR execution of `req` over the call's transaction, with the contract's loading
     /// charged as nearcore charges it (base plus per byte of code).
-    fn start(
+    fn start<E: External>(
         &self,
         req: &CallRequest,
-        txn: &SharedTxn,
+        state: E,
         storage_usage: u64,
         code_len: usize,
-    ) -> Result<VmLogic<TxnState>, Failure> {
-        let state = TxnState::new(txn.clone());
+    ) -> Result<VmLogic<E>, Failure> {
         let mut logic = VmLogic::new(state, self.context(req, storage_usage));
         let loading = ext::CONTRACT_LOADING_BASE
             .saturating_add(ext::CONTRACT_LOADING_BYTES.saturating_mul(code_len as u64));
@@ -284,4 +336,15 @@ impl Executor {
             chain_id: "outlayer".to_string(),
         }
     }
+}
+
+/// Ends an execution: what the VM leaves, with the run's result; its state access is
+/// closed here, before the transaction commits.
+fn finish<E: External>(
+    result: Result<(), CallError>,
+    logic: VmLogic<E>,
+) -> (Result<(), CallError>, VmOutcome<()>) {
+    let mut vm = logic.finish(result.is_ok());
+    let result = result.and_then(|()| vm.ext.flush().map_err(CallError::Host));
+    (result, vm.without_ext())
 }

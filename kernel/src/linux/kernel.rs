@@ -15,19 +15,21 @@ use super::clock::{TaskClock, TaskRandom};
 use super::fd::{Descriptor, FdTable};
 use super::near::{vm_context, TaskExternal};
 use super::spec::{StateBinding, TaskError, TaskOutcome, TaskSpec};
+use super::stats::{KernelReport, KernelStats, RunningTask};
 use super::stdio::Stdio;
 use super::task::{MemoryLimitExceeded, MemoryLimiter, TaskState};
 use super::vfs::{split_path, DevFs, FileKind, FileSystem, HostFs, MemFs, StateMount, Vfs};
 use super::wasi::{self, ExitStatus, GuestError};
 use crate::engine::{epoch_ticks, CodeHash, Engine, MODULE_CACHE_ENTRIES};
 use crate::near::imports::{charge_fuel, refill_fuel};
-use crate::near::{syscalls, HostError, HostState, VmLogic, MAX_GAS};
+use crate::near::{syscalls, External, HostError, HostState, VmLogic, MAX_GAS};
 use crate::profile::Profile;
 
 /// The guest kernel: runs `wasm32-wasip1` programs as tasks. Cheap to share; tasks run in
 /// parallel on the callers' threads.
 pub struct Kernel {
     engine: Arc<Engine>,
+    stats: Arc<KernelStats>,
     linker: Linker<TaskState>,
     /// Programs checked and linked, so a warm task neither compiles nor links.
     ready: Mutex<LruCache<CodeHash, InstancePre<TaskState>>>,
@@ -51,11 +53,13 @@ impl Kernel {
 
     /// Boots a kernel on an existing engine (sharing its module cache).
     pub fn with_engine(engine: Arc<Engine>) -> anyhow::Result<Self> {
+        let boot = Instant::now();
         let mut linker = Linker::new(engine.wasmtime(Profile::WasiProgram));
         wasi::link(&mut linker)?;
         syscalls::link(&mut linker)?;
         Ok(Kernel {
             engine,
+            stats: Arc::new(KernelStats::new(boot.elapsed())),
             linker,
             ready: Mutex::new(LruCache::new(MODULE_CACHE_ENTRIES)),
         })
@@ -64,6 +68,16 @@ impl Kernel {
     /// The engine (module cache statistics).
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// What the kernel has done since it booted.
+    pub fn stats(&self) -> KernelReport {
+        self.stats.report()
+    }
+
+    /// A task starts: counted as running until the guard drops.
+    pub(super) fn task_started(&self) -> RunningTask {
+        self.stats.task_started()
     }
 
     /// Runs one task to its end. Never panics on a guest's doing and never returns an
@@ -117,7 +131,7 @@ impl Kernel {
     fn try_run(&self, mut spec: TaskSpec, outcome: &mut TaskOutcome) -> Result<(), TaskError> {
         let pre = self.prepare(&spec.code)?;
 
-        let (task, binding) = build_task(&mut spec)?;
+        let (task, binding) = build_task(&mut spec, self.task_started())?;
         let mut store = Store::new(self.engine.wasmtime(Profile::WasiProgram), task);
         store.limiter(|t| &mut t.limiter);
         // Fuel is the NEAR gas counter's budget, as in direct mode; WASI calls pay in fuel
@@ -156,14 +170,18 @@ impl Kernel {
         fds.close_all();
         stdio.flush();
         outcome.syscalls = syscalls.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-        let vm = near.logic.finish(matches!(ended, Ok(0)));
+        let mut vm = near.logic.finish(matches!(ended, Ok(0)));
         outcome.gas_burnt = vm.gas_burnt;
         outcome.logs = vm.logs;
+        let flushed = vm.ext.flush();
         drop((fds, vfs, vm.ext));
         let cap_hit = stdio.cap_hit();
 
         let code = ended?;
         outcome.exit_code = Some(code);
+        if code == 0 {
+            flushed.map_err(|e| TaskError::new(e.kind(), e.message()))?;
+        }
         if cap_hit {
             let msg = format!("output passed {} bytes", spec.limits.output_bytes);
             return Err(TaskError::new("OutputLimitExceeded", msg));
@@ -220,7 +238,10 @@ fn invalid(msg: impl Into<String>) -> TaskError {
 
 /// Takes what the task owns out of `spec` (streams, state binding) and builds its tree,
 /// descriptors and state.
-fn build_task(spec: &mut TaskSpec) -> Result<(TaskState, Binding), TaskError> {
+fn build_task(
+    spec: &mut TaskSpec,
+    running: RunningTask,
+) -> Result<(TaskState, Binding), TaskError> {
     let clock = Arc::new(TaskClock::new(spec.context.block_timestamp_ns));
     let random = Arc::new(TaskRandom::new(spec.context.random_seed));
     let stdio = Arc::new(Stdio::new(
@@ -276,7 +297,7 @@ fn build_task(spec: &mut TaskSpec) -> Result<(TaskState, Binding), TaskError> {
     let (binding, external, account, storage_usage) = match spec.state.take() {
         None => (Binding::None, TaskExternal::Unmounted, String::new(), 0),
         Some(state) => {
-            let m = mount_state(state, &clock)?;
+            let m = mount_state(state, &clock, true)?;
             let keys = TaskExternal::State(m.mount.keys());
             vfs.mount(spec.state_at.as_bytes(), Arc::new(m.mount));
             (m.binding, keys, m.account, m.storage_usage)
@@ -339,6 +360,7 @@ fn build_task(spec: &mut TaskSpec) -> Result<(TaskState, Binding), TaskError> {
             max_bytes: spec.limits.memory_bytes,
         },
         near: HostState::new(VmLogic::new(external, vm)),
+        running,
     };
     Ok((task, binding))
 }
@@ -362,17 +384,22 @@ fn open_host(path: &Path, read_only: bool) -> Result<HostFs, TaskError> {
 }
 
 /// A mounted account: the mount, who commits, and what the NEAR side needs.
-struct Mounted {
-    mount: StateMount,
+pub(super) struct Mounted {
+    pub(super) mount: StateMount,
     binding: Binding,
     account: String,
+    /// The account's storage usage, when asked for (0 otherwise).
     storage_usage: u64,
 }
 
 /// Mounts the account over a 9P session bound to the task's transaction, whose times then
 /// come from the task's clock: what a task writes, metadata included, depends on its
 /// context only.
-fn mount_state(state: StateBinding, clock: &Arc<TaskClock>) -> Result<Mounted, TaskError> {
+pub(super) fn mount_state(
+    state: StateBinding,
+    clock: &Arc<TaskClock>,
+    want_usage: bool,
+) -> Result<Mounted, TaskError> {
     let storage = |e: outlayer_fs::Error| TaskError::new("StorageError", e.to_string());
     let (store, txn, own) = match state {
         StateBinding::Account { store, account } => {
@@ -390,7 +417,10 @@ fn mount_state(state: StateBinding, clock: &Arc<TaskClock>) -> Result<Mounted, T
         let mut t = txn.lock().map_err(storage)?;
         let clock = clock.clone();
         t.set_clock(Clock::from_fn(move || clock.realtime()));
-        t.storage_usage().map_err(storage)?
+        match want_usage {
+            true => t.storage_usage().map_err(storage)?,
+            false => 0,
+        }
     };
     let (fs, bound) = StateFs::bound(store, txn, false).map_err(storage)?;
     let mount = StateMount::new(InProcess::new(fs, ServerConfig::default()))

@@ -58,21 +58,27 @@
 //!
 //! Rust programs use the `guest/near-guest` crate.
 //!
-//! Not yet here (issue 10, later parts): the `outlayerd run` command, contracts as tasks,
-//! processes and pipes.
+//! NEAR contracts run as tasks too ([`ContractTask`], linux mode of `Executor::call`): their
+//! `env` imports are the kernel's NEAR syscalls under their numbers, their storage the
+//! task's 9P session on the call's transaction.
+//!
+//! Not here: processes (spawn) and pipes.
 
 mod clock;
+mod contract;
 mod errno;
 mod fd;
 mod kernel;
 mod near;
 mod spec;
+mod stats;
 mod stdio;
 mod task;
 pub mod vfs;
 pub mod wasi;
 
 pub use clock::{TaskClock, TaskRandom, NS_PER_FUEL};
+pub use contract::ContractTask;
 pub use errno::Errno;
 pub use kernel::Kernel;
 pub use near::TaskExternal;
@@ -80,5 +86,6 @@ pub use spec::{
     HostMount, Limits, StateBinding, TaskContext, TaskError, TaskOutcome, TaskSpec,
     DEFAULT_STATE_AT,
 };
+pub use stats::{syscall_name, KernelReport, KernelStats, SyscallCount};
 pub use stdio::Capture;
 pub use task::{MemoryLimitExceeded, TaskState};

@@ -47,6 +47,13 @@ impl External for TaskExternal {
             TaskExternal::Unmounted => Err(unmounted()),
         }
     }
+
+    fn flush(&mut self) -> HostResult<()> {
+        match self {
+            TaskExternal::State(k) => k.flush(),
+            TaskExternal::Unmounted => Ok(()),
+        }
+    }
 }
 
 /// The NEAR context of a task on `account` (empty when none is mounted), whose storage

@@ -10,6 +10,7 @@ use wasmtime::{Memory, ResourceLimiter};
 use super::clock::{TaskClock, TaskRandom};
 use super::fd::FdTable;
 use super::near::TaskExternal;
+use super::stats::RunningTask;
 use super::stdio::Stdio;
 use super::vfs::Vfs;
 use crate::near::{HostState, NearView};
@@ -46,6 +47,8 @@ pub struct TaskState {
     pub limiter: MemoryLimiter,
     /// The NEAR execution behind `outlayer.syscall`, whose gas counter is the task's.
     pub near: HostState<TaskExternal>,
+    /// Counts the task as running, and its NEAR syscalls, in the kernel's statistics.
+    pub(super) running: RunningTask,
 }
 
 impl NearView for TaskState {
@@ -53,6 +56,11 @@ impl NearView for TaskState {
 
     fn near(&mut self) -> &mut HostState<TaskExternal> {
         &mut self.near
+    }
+
+    #[inline]
+    fn host_call(&mut self, nr: u32) {
+        self.running.syscall(nr);
     }
 }
 

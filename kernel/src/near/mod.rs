@@ -92,6 +92,22 @@ pub struct VmOutcome<E> {
     pub balance: u128,
 }
 
+impl<E> VmOutcome<E> {
+    /// The outcome without its state access (closing it: a 9P session ends here).
+    pub fn without_ext(self) -> VmOutcome<()> {
+        VmOutcome {
+            ext: (),
+            logs: self.logs,
+            return_data: self.return_data,
+            receipts: self.receipts,
+            gas_burnt: self.gas_burnt,
+            gas_used: self.gas_used,
+            storage_usage: self.storage_usage,
+            balance: self.balance,
+        }
+    }
+}
+
 impl<E: External> VmLogic<E> {
     /// A fresh execution over `ext` in context `ctx`.
     pub fn new(ext: E, ctx: VmContext) -> Self {

@@ -23,6 +23,12 @@ pub trait External {
     fn storage_remove(&mut self, key: &[u8]) -> HostResult<Option<Vec<u8>>>;
     /// True when `key` exists (even with an empty value).
     fn storage_has_key(&mut self, key: &[u8]) -> HostResult<bool>;
+    /// Makes every write so far part of the execution's transaction (state reached through
+    /// buffers, such as a 9P session's open files, writes them out here); called before
+    /// the transaction commits.
+    fn flush(&mut self) -> HostResult<()> {
+        Ok(())
+    }
 }
 
 /// State held in memory: for unit tests and for callers that keep state elsewhere.

@@ -214,6 +214,7 @@ pub fn link<T: NearView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
          a5: i64|
          -> wasmtime::Result<i64> {
             let args = [a0, a1, a2, a3, a4, a5];
+            caller.data_mut().host_call(u32::try_from(nr).unwrap_or(0));
             Ok(with_logic(&mut caller, |logic, m| {
                 dispatch(logic, m, nr, args)
             })??)

@@ -36,11 +36,13 @@ pub(super) const STATE_MSIZE: u32 = 1 << 20;
 /// The root fid.
 const ROOT_FID: u32 = 0;
 
-/// The session, its fid allocator and its inode numbers.
+/// The session, its fid allocator, its inode numbers, and the keys the NEAR storage calls
+/// hold open ([`keys::KnownKeys`]).
 struct Session {
     client: Client<InProcess>,
     fids: Mutex<FidPool>,
     inos: Mutex<InoMap>,
+    keys: Mutex<keys::KnownKeys>,
 }
 
 /// The inode numbers the task sees: the store's numbers (qid paths) depend on everything
@@ -81,15 +83,42 @@ struct Fid {
     fid: u32,
 }
 
+/// The number of a fid already clunked.
+const CLUNKED: u32 = u32::MAX;
+
+impl Fid {
+    /// The fid's number, kept open past this `Fid` (the caller clunks it with
+    /// [`Session::clunk`]).
+    fn keep(mut self) -> u32 {
+        std::mem::replace(&mut self.fid, CLUNKED)
+    }
+}
+
 impl Drop for Fid {
     fn drop(&mut self) {
-        // A failed clunk leaves nothing to do: the session ends with the task anyway.
-        let _ = self.session.client.clunk(self.fid);
-        self.session.fids.lock().free.push(self.fid);
+        if self.fid != CLUNKED {
+            // A failed clunk leaves nothing to do: the session ends with the task anyway.
+            let _ = self.session.clunk(self.fid);
+        }
     }
 }
 
 impl Session {
+    /// Closes the keys the storage calls hold open, so that their writes are in the
+    /// transaction and file operations see them (and they see what file operations do).
+    fn settle(&self) -> FsResult<()> {
+        let known = std::mem::take(&mut *self.keys.lock());
+        known.close(self, false)
+    }
+
+    /// Clunks `fid` now, saying whether the server took it (a clunk is where an open
+    /// file's writes join the transaction).
+    fn clunk(&self, fid: u32) -> FsResult<()> {
+        let r = self.client.clunk(fid).map_err(errno);
+        self.fids.lock().free.push(fid);
+        r
+    }
+
     fn alloc(&self) -> u32 {
         let mut pool = self.fids.lock();
         // Freed fids come back first, so `next` grows only with the fids open at once; at
@@ -207,6 +236,7 @@ impl StateMount {
                     free: Vec::new(),
                 }),
                 inos: Mutex::default(),
+                keys: Mutex::default(),
             }),
         })
     }
@@ -219,11 +249,24 @@ impl StateMount {
     fn io_size(&self) -> u32 {
         self.session.client.msize().saturating_sub(IO_HEADER).max(1)
     }
+
+    /// Closes what the storage calls hold open (every file operation starts here), then
+    /// walks to `path`.
+    fn walk(&self, path: &[Name]) -> FsResult<Fid> {
+        self.session.settle()?;
+        self.session.walk(path)
+    }
+
+    /// [`StateMount::walk`] to the parent of `path`, with the last name.
+    fn walk_parent<'p>(&self, path: &'p [Name]) -> FsResult<(Fid, &'p [u8])> {
+        self.session.settle()?;
+        self.session.walk_parent(path)
+    }
 }
 
 impl FileSystem for StateMount {
     fn stat(&self, path: &[Name]) -> FsResult<Stat> {
-        let fid = self.session.walk(path)?;
+        let fid = self.walk(path)?;
         self.session.stat(fid.fid)
     }
 
@@ -235,7 +278,7 @@ impl FileSystem for StateMount {
         };
         let trunc = if opts.truncate { P9_DOTL_TRUNC } else { 0 };
         let c = &self.session.client;
-        let fid = match self.session.walk(path) {
+        let fid = match self.walk(path) {
             Ok(_) if opts.create && opts.exclusive => return Err(Errno::EXIST),
             Ok(fid) => {
                 let a = c.getattr(fid.fid).map_err(errno)?;
@@ -246,7 +289,7 @@ impl FileSystem for StateMount {
                 fid
             }
             Err(Errno::NOENT) if opts.create => {
-                let (dir, name) = self.session.walk_parent(path)?;
+                let (dir, name) = self.walk_parent(path)?;
                 let flags = access | trunc | P9_DOTL_CREATE | P9_DOTL_EXCL;
                 c.lcreate(dir.fid, name, flags).map_err(errno)?;
                 dir
@@ -260,7 +303,7 @@ impl FileSystem for StateMount {
     }
 
     fn readdir(&self, path: &[Name]) -> FsResult<Vec<DirEntry>> {
-        let fid = self.session.walk(path)?;
+        let fid = self.walk(path)?;
         let c = &self.session.client;
         c.lopen(fid.fid, P9_DOTL_RDONLY).map_err(errno)?;
         let mut out = Vec::new();
@@ -290,13 +333,13 @@ impl FileSystem for StateMount {
     }
 
     fn mkdir(&self, path: &[Name]) -> FsResult<()> {
-        let (dir, name) = self.session.walk_parent(path)?;
+        let (dir, name) = self.walk_parent(path)?;
         self.session.client.mkdir(dir.fid, name).map_err(errno)?;
         Ok(())
     }
 
     fn rmdir(&self, path: &[Name]) -> FsResult<()> {
-        let (dir, name) = self.session.walk_parent(path)?;
+        let (dir, name) = self.walk_parent(path)?;
         self.session
             .client
             .unlinkat(dir.fid, name, P9_DOTL_AT_REMOVEDIR)
@@ -308,7 +351,7 @@ impl FileSystem for StateMount {
         if self.stat(path)?.kind == FileKind::Directory {
             return Err(Errno::ISDIR);
         }
-        let (dir, name) = self.session.walk_parent(path)?;
+        let (dir, name) = self.walk_parent(path)?;
         self.session
             .client
             .unlinkat(dir.fid, name, 0)
@@ -316,8 +359,8 @@ impl FileSystem for StateMount {
     }
 
     fn rename(&self, from: &[Name], to: &[Name]) -> FsResult<()> {
-        let (src, src_name) = self.session.walk_parent(from)?;
-        let (dst, dst_name) = self.session.walk_parent(to)?;
+        let (src, src_name) = self.walk_parent(from)?;
+        let (dst, dst_name) = self.walk_parent(to)?;
         self.session
             .client
             .renameat(src.fid, src_name, dst.fid, dst_name)
@@ -325,7 +368,7 @@ impl FileSystem for StateMount {
     }
 
     fn set_times(&self, path: &[Name], atim: Option<u64>, mtim: Option<u64>) -> FsResult<()> {
-        let fid = self.session.walk(path)?;
+        let fid = self.walk(path)?;
         self.session
             .client
             .setattr(setattr(fid.fid, None, atim, mtim))
@@ -346,7 +389,7 @@ impl FileSystem for StateMount {
         if self.stat(path).is_ok() {
             return Err(Errno::EXIST);
         }
-        let (dir, name) = self.session.walk_parent(path)?;
+        let (dir, name) = self.walk_parent(path)?;
         let t = Tsymlink {
             fid: dir.fid,
             name: name.to_vec(),
@@ -371,8 +414,8 @@ impl StateMount {
     /// A hard link, asked of the server (which has none and answers so) once the source
     /// exists.
     fn hard_link(&self, from: &[Name], to: &[Name]) -> FsResult<()> {
-        let source = self.session.walk(from)?;
-        let (dir, name) = self.session.walk_parent(to)?;
+        let source = self.walk(from)?;
+        let (dir, name) = self.walk_parent(to)?;
         let t = Tlink {
             dfid: dir.fid,
             fid: source.fid,
@@ -400,6 +443,7 @@ impl StateFile {
 
 impl OpenFile for StateFile {
     fn read_at(&mut self, buf: &mut [u8], offset: u64) -> FsResult<usize> {
+        self.fid.session.settle()?;
         let mut done = 0;
         while done < buf.len() {
             let want = (buf.len() - done).min(self.io_size as usize) as u32;
@@ -418,6 +462,7 @@ impl OpenFile for StateFile {
     }
 
     fn write_at(&mut self, data: &[u8], offset: u64) -> FsResult<usize> {
+        self.fid.session.settle()?;
         let mut done = 0;
         for chunk in data.chunks(self.io_size as usize) {
             let n = self
@@ -433,22 +478,26 @@ impl OpenFile for StateFile {
     }
 
     fn stat(&mut self) -> FsResult<Stat> {
+        self.fid.session.settle()?;
         self.fid.session.stat(self.fid.fid)
     }
 
     fn set_size(&mut self, size: u64) -> FsResult<()> {
+        self.fid.session.settle()?;
         self.client()
             .setattr(setattr(self.fid.fid, Some(size), None, None))
             .map_err(errno)
     }
 
     fn set_times(&mut self, atim: Option<u64>, mtim: Option<u64>) -> FsResult<()> {
+        self.fid.session.settle()?;
         self.client()
             .setattr(setattr(self.fid.fid, None, atim, mtim))
             .map_err(errno)
     }
 
     fn sync(&mut self) -> FsResult<()> {
+        self.fid.session.settle()?;
         self.client().fsync(self.fid.fid).map_err(errno)
     }
 }

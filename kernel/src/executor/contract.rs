@@ -1,5 +1,8 @@
-//! The direct-mode runner: the contract's wasm in wasmtime with the `env` host functions,
-//! the way nearcore runs it.
+//! Runs a NEAR contract's wasm in wasmtime with the `env` host functions, the way nearcore
+//! runs it, for any store data that holds a NEAR execution ([`NearView`]): direct mode's
+//! data is the execution itself over the call's transaction; linux mode's is a guest task
+//! whose storage is its `/near/state` 9P session. One loader, one run loop, one way of
+//! naming failures for both.
 
 use std::time::Duration;
 
@@ -11,35 +14,41 @@ use wasmtime::{ExternType, InstancePre, Linker, Module, Trap};
 
 use super::{CallError, CallRequest};
 use crate::engine::{epoch_ticks, CodeHash, Engine, MODULE_CACHE_ENTRIES};
-use crate::near::imports::{self, charge_fuel, refill_fuel};
-use crate::near::{HostError, HostState, VmLogic, VmOutcome};
+use crate::near::imports::{self, charge_fuel, refill_fuel, NearView};
+use crate::near::HostError;
 use crate::profile::Profile;
-use crate::state::TxnState;
-
-type Data = HostState<TxnState>;
 
 /// A contract ready to instantiate: its module, its code length (for the loading cost) and
 /// its imports resolved (or why they cannot be: reported when a call reaches instantiation).
-#[derive(Clone)]
-pub(super) struct Loaded {
+pub(super) struct Loaded<T: 'static> {
     module: Module,
     /// The code's length in bytes.
     pub(super) code_len: usize,
-    pre: Result<InstancePre<Data>, String>,
+    pre: Result<InstancePre<T>, String>,
 }
 
-/// Runs NEAR contracts in direct mode.
-pub(super) struct Direct {
-    linker: Linker<Data>,
+impl<T> Clone for Loaded<T> {
+    fn clone(&self) -> Self {
+        Loaded {
+            module: self.module.clone(),
+            code_len: self.code_len,
+            pre: self.pre.clone(),
+        }
+    }
+}
+
+/// Runs NEAR contracts with store data `T`.
+pub(super) struct ContractRunner<T: NearView> {
+    linker: Linker<T>,
     /// What a call needs of a contract, so a warm call neither reads nor links the code.
-    loaded: Mutex<LruCache<CodeHash, Loaded>>,
+    loaded: Mutex<LruCache<CodeHash, Loaded<T>>>,
 }
 
-impl Direct {
+impl<T: NearView> ContractRunner<T> {
     pub(super) fn new(engine: &Engine) -> anyhow::Result<Self> {
         let mut linker = Linker::new(engine.wasmtime(Profile::NearContract));
         imports::link(&mut linker)?;
-        Ok(Direct {
+        Ok(ContractRunner {
             linker,
             loaded: Mutex::new(LruCache::new(MODULE_CACHE_ENTRIES)),
         })
@@ -54,7 +63,7 @@ impl Direct {
         account: &AccountId,
         hash: &CodeHash,
         method: &str,
-    ) -> Result<Loaded, CallError> {
+    ) -> Result<Loaded<T>, CallError> {
         let cached = self.loaded.lock().get(hash).cloned();
         let loaded = match cached {
             Some(l) => l,
@@ -85,30 +94,28 @@ impl Direct {
         }
     }
 
-    /// Instantiates and runs; returns how it ended and what the VM left.
+    /// Instantiates and runs `req.method` with store data `data`; returns how it ended and
+    /// the data, whose execution the caller finishes.
     pub(super) fn run(
         &self,
         engine: &Engine,
-        contract: &Loaded,
-        logic: VmLogic<TxnState>,
+        contract: &Loaded<T>,
+        data: T,
         req: &CallRequest,
-    ) -> (Result<(), CallError>, VmOutcome<TxnState>) {
+    ) -> (Result<(), CallError>, T) {
         let pre = match &contract.pre {
             Ok(p) => p,
-            Err(msg) => return (Err(CallError::Link(msg.clone())), logic.finish(false)),
+            Err(msg) => return (Err(CallError::Link(msg.clone())), data),
         };
         // Memory (64 MiB, at most 128 MiB) and tables are bounded by the prepared module and
         // the engine's pool: no per-call limiter.
-        let mut store = wasmtime::Store::new(
-            engine.wasmtime(Profile::NearContract),
-            HostState::new(logic),
-        );
+        let mut store = wasmtime::Store::new(engine.wasmtime(Profile::NearContract), data);
         refill_fuel(&mut store);
         store.set_epoch_deadline(epoch_ticks(req.timeout));
         store.epoch_deadline_trap();
         let result = (|| {
             let instance = pre.instantiate(&mut store)?;
-            store.data_mut().memory = instance.get_memory(&mut store, "memory");
+            store.data_mut().near().memory = instance.get_memory(&mut store, "memory");
             let f = instance.get_typed_func::<(), ()>(&mut store, &req.method)?;
             f.call(&mut store, ())
         })();
@@ -116,16 +123,15 @@ impl Direct {
             Ok(()) => charge_fuel(&mut store).map_err(CallError::Host),
             Err(e) => Err(classify(&e, &mut store, req.timeout)),
         };
-        let vm = store.into_data().logic.finish(result.is_ok());
-        (result, vm)
+        (result, store.into_data())
     }
 }
 
 /// Names a failure as nearcore does (host errors by variant, traps as `WasmTrap`), plus
 /// `Timeout` for the wall-clock limit.
-fn classify(
+fn classify<T: NearView>(
     err: &wasmtime::Error,
-    store: &mut wasmtime::Store<Data>,
+    store: &mut wasmtime::Store<T>,
     timeout: Duration,
 ) -> CallError {
     if let Some(h) = err.downcast_ref::<HostError>() {
@@ -140,7 +146,9 @@ fn classify(
     // Gas for the instructions run up to the trap.
     let _ = charge_fuel(store);
     let kind = match trap {
-        Trap::OutOfFuel => return CallError::Host(store.data_mut().logic.gas_counter().exhaust()),
+        Trap::OutOfFuel => {
+            return CallError::Host(store.data_mut().near().logic.gas_counter().exhaust())
+        }
         Trap::Interrupt => return CallError::Timeout(timeout),
         Trap::UnreachableCodeReached => "Unreachable",
         Trap::MemoryOutOfBounds | Trap::HeapMisaligned => "MemoryOutOfBounds",

@@ -1,0 +1,133 @@
+//! Linux mode against direct mode, per call, in one run, interleaved, medians, ratios.
+//!
+//! The same deployed near-sdk contracts (guest/contracts) on one store, warm: the module
+//! compiled and linked, the account's rows cached. Each call commits (`get_count` is a
+//! view and commits nothing). Linux mode pays a guest task per call: its `/near/state` 9P
+//! session bound to the call's transaction, and every storage host function as 9P round
+//! trips; the figures below the table say how many.
+//!
+//! `cargo bench -p outlayer-kernel --bench modes_bench` (contracts built by
+//! guest/build-contracts.sh).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use outlayer_fs::store::Store;
+use outlayer_fs::AccountId;
+use outlayer_kernel::{CallRequest, Executor, Mode};
+use serde_json::json;
+
+#[path = "../../tests/src/contracts.rs"]
+#[allow(unreachable_pub, dead_code)]
+mod contracts;
+
+const ROUNDS: usize = 11;
+const CALLS: usize = 200;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn acc(s: &str) -> AccountId {
+    AccountId::new(s).unwrap()
+}
+
+/// µs per call of `req` in `mode`, over `CALLS` calls.
+fn per_call(exec: &Executor, req: &CallRequest, mode: Mode) -> f64 {
+    let mut r = req.clone();
+    r.mode = mode;
+    let t = Instant::now();
+    for _ in 0..CALLS {
+        let o = exec.call(&r);
+        assert!(o.is_success(), "{mode}: {o:?}");
+    }
+    t.elapsed().as_secs_f64() * 1e6 / CALLS as f64
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&dir.path().join("db")).unwrap());
+    let exec = Executor::new(store, &dir.path().join("cache")).unwrap();
+    for (account, name) in [("counter.near", "counter"), ("ft.near", "fungible_token")] {
+        let code = std::fs::read(contracts::contract_path(name)).unwrap();
+        exec.deploy(&acc(account), &code).unwrap();
+    }
+    let call = |account: &str, method: &str, args: serde_json::Value, deposit: u128| {
+        let mut r = CallRequest::new(acc(account), method, serde_json::to_vec(&args).unwrap());
+        r.deposit = deposit;
+        r
+    };
+    let init = json!({"owner_id": "ft.near", "total_supply": "1000000000000"});
+    assert!(exec
+        .call(&call("ft.near", "new_default_meta", init, 0))
+        .is_success());
+    let deposit = call(
+        "ft.near",
+        "storage_deposit",
+        json!({"account_id": "bob.near"}),
+        1 << 90,
+    );
+    assert!(exec.call(&deposit).is_success());
+
+    let cases = [
+        (
+            "counter.increment",
+            call("counter.near", "increment", json!({}), 0),
+        ),
+        (
+            "ft_transfer",
+            call(
+                "ft.near",
+                "ft_transfer",
+                json!({"receiver_id": "bob.near", "amount": "1"}),
+                1,
+            ),
+        ),
+        (
+            "counter.get_count (view)",
+            call("counter.near", "get_count", json!({}), 0).into_view(),
+        ),
+    ];
+    // Profiling aid: `MODES_BENCH_PROFILE=N` runs only case N in linux mode, for a while.
+    if let Some(n) = std::env::var("MODES_BENCH_PROFILE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        for _ in 0..400 {
+            per_call(&exec, &cases[n.min(cases.len() - 1)].1, Mode::Linux);
+        }
+        return;
+    }
+    println!("| call | direct (µs) | linux (µs) | linux / direct |");
+    println!("|---|---:|---:|---:|");
+    for (name, req) in &cases {
+        // Warm both paths once.
+        per_call(&exec, req, Mode::Direct);
+        per_call(&exec, req, Mode::Linux);
+        let (mut d, mut l, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            let a = per_call(&exec, req, Mode::Direct);
+            let b = per_call(&exec, req, Mode::Linux);
+            d.push(a);
+            l.push(b);
+            ratios.push(b / a);
+        }
+        println!(
+            "| {name} | {:.1} | {:.1} | {:.2} |",
+            median(d),
+            median(l),
+            median(ratios)
+        );
+    }
+    let stats = exec.kernel().stats();
+    let tasks = stats.tasks_started.max(1) as f64;
+    let syscalls: u64 = stats.syscalls.iter().map(|c| c.count).sum();
+    println!(
+        "\nlinux mode: {} tasks, {:.1} NEAR syscalls per task",
+        stats.tasks_started,
+        syscalls as f64 / tasks
+    );
+}
