@@ -37,6 +37,8 @@ ls -la "$mnt/counter.near"
 "$bin" call demo-counter.near increment
 "$bin" call demo-counter.near increment_by '{"amount": 5}'
 od -An -tu8 "$mnt/demo-counter.near/STATE"             # the contract's state, as a file
+# The same contract in linux mode: a task of the guest kernel, its state over 9P.
+"$bin" call demo-counter.near increment --mode linux
 "$bin" call demo-counter.near get_count --view
 "$bin" call demo-counter.near decrement --view || true  # a change in a view: ProhibitedInView
 set +x
