@@ -100,9 +100,10 @@ pub struct CallArgs {
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
     /// Execution mode: `direct` (wasmtime with the NEAR host functions) or `linux` (a task
-    /// of the guest kernel, state over 9P)
-    #[arg(long, default_value_t = Mode::Direct)]
-    pub mode: Mode,
+    /// of the guest kernel, state over 9P) [default: direct for a NEAR contract, linux for
+    /// a WASI program]
+    #[arg(long)]
+    pub mode: Option<Mode>,
 }
 
 /// `outlayerd run`.

@@ -38,7 +38,7 @@ fn acc(s: &str) -> AccountId {
 /// µs per call of `req` in `mode`, over `CALLS` calls.
 fn per_call(exec: &Executor, req: &CallRequest, mode: Mode) -> f64 {
     let mut r = req.clone();
-    r.mode = mode;
+    r.mode = Some(mode);
     let t = Instant::now();
     for _ in 0..CALLS {
         let o = exec.call(&r);

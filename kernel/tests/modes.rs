@@ -113,8 +113,8 @@ impl Pair {
             side.exec.call(&r)
         };
         let (d, l) = (
-            run(&self.direct, Mode::Direct),
-            run(&self.linux, Mode::Linux),
+            run(&self.direct, Some(Mode::Direct)),
+            run(&self.linux, Some(Mode::Linux)),
         );
         assert_eq!(d.mode, Mode::Direct);
         assert_eq!(l.mode, Mode::Linux);

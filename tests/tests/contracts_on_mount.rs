@@ -2,7 +2,7 @@
 //! the mount, a key a contract writes is at once the file `<mnt>/<account>/<name(key)>`, and
 //! a value edited through the mount is what the next call reads.
 
-use outlayer_tests::{contract_path, TestDaemon};
+use outlayer_tests::{contract_path, program_path, TestDaemon};
 
 fn call(d: &TestDaemon, args: &[&str]) -> (serde_json::Value, i32) {
     let mut full = vec!["call"];
@@ -138,4 +138,44 @@ fn linux_mode_calls_share_the_mounted_state() {
     assert_eq!(count_file(&d), 0);
     let bad = d.cli(&["call", "c.near", "increment", "--mode", "wasi"]);
     assert_eq!(bad.status.code(), Some(2), "{bad:?}");
+}
+
+/// A WASI program deployed through the daemon is a contract that runs in linux mode: `call`
+/// without `--mode` runs it there, its `count` is a file of the mount at once, a write
+/// through the mount is what it reads next, and `--mode direct` is refused.
+#[test]
+fn a_wasi_program_is_a_contract_on_the_mount() {
+    let d = TestDaemon::start();
+    let out = d.cli(&[
+        "deploy".as_ref(),
+        "files.near".as_ref(),
+        program_path("counter_files").as_os_str(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("WASI program"),
+        "{out:?}"
+    );
+    let (v, code) = call(&d, &["files.near", "increment"]);
+    assert_eq!((code, v["mode"].as_str()), (0, Some("linux")), "{v}");
+    assert_eq!(v["result"], 1, "{v}");
+    assert_eq!(v["logs"], serde_json::json!(["count = 1"]));
+    let file = || std::fs::read_to_string(d.path("files.near/count")).expect("count file");
+    assert_eq!(file(), "1");
+    std::fs::write(d.path("files.near/count"), "41").expect("write count");
+    assert_eq!(call(&d, &["files.near", "increment"]).0["result"], 42);
+    assert_eq!(file(), "42");
+    let (v, code) = call(&d, &["files.near", "increment", "--view"]);
+    assert_eq!(
+        (code, v["error"]["kind"].as_str()),
+        (1, Some("ProhibitedInView")),
+        "{v}"
+    );
+    let (v, code) = call(&d, &["files.near", "increment", "--mode", "direct"]);
+    assert_eq!(
+        (code, v["error"]["kind"].as_str()),
+        (1, Some("WrongMode")),
+        "{v}"
+    );
+    assert_eq!(file(), "42");
 }

@@ -140,9 +140,10 @@ pub struct CallSpec {
     /// Wall-clock limit in seconds.
     #[serde(default = "default_timeout")]
     pub timeout: f64,
-    /// How the call runs [default: direct].
+    /// How the call runs [default: the code's own mode: direct for a NEAR contract, linux
+    /// for a WASI program].
     #[serde(default)]
-    pub mode: outlayer_kernel::Mode,
+    pub mode: Option<outlayer_kernel::Mode>,
 }
 
 fn default_block_height() -> u64 {
@@ -169,7 +170,7 @@ impl CallSpec {
             block_timestamp: None,
             balance: 0,
             timeout: default_timeout(),
-            mode: outlayer_kernel::Mode::Direct,
+            mode: None,
         }
     }
 }

@@ -12,10 +12,11 @@ pub fn run(data_dir: &Path, account: &str, file: &Path) -> Result<(), ApiError> 
         code: read_file(file, "contract")?,
     };
     let len = req.code.len();
-    Backend::open(data_dir)?.send(req, &mut no_items)?;
+    let kind = Backend::open(data_dir)?.send(req, &mut no_items)?;
     eprintln!(
-        "outlayerd: deployed {} ({len} bytes) to {account}",
-        file.display()
+        "outlayerd: deployed {} ({len} bytes, {}) to {account}",
+        file.display(),
+        kind.describe()
     );
     Ok(())
 }

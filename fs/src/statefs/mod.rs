@@ -143,6 +143,8 @@ pub struct StateFs {
     started_ns: u64,
     /// Where times come from (the host's clock, or a bound execution's).
     clock: Clock,
+    /// Whether a change was refused because the filesystem or the request is read-only.
+    refused_write: std::sync::atomic::AtomicBool,
 }
 
 impl StateFs {
@@ -179,7 +181,15 @@ impl StateFs {
             read_only,
             started_ns: clock.now(),
             clock,
+            refused_write: Default::default(),
         }
+    }
+
+    /// Whether a change was refused as read-only since this filesystem started (a view
+    /// call's program that tried to write).
+    pub fn refused_write(&self) -> bool {
+        self.refused_write
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The store underneath.
@@ -488,6 +498,8 @@ impl StateFs {
 
     fn writable(&self, ctx: &Ctx) -> Result<()> {
         if self.read_only || ctx.read_only {
+            self.refused_write
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             Err(Error::ReadOnly)
         } else {
             Ok(())

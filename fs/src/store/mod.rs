@@ -96,6 +96,44 @@ pub struct Store {
     dirs_cache: Mutex<HashMap<String, Arc<AccountDirs>>>,
 }
 
+/// What an account's code is; stored beside its hash.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeKind {
+    /// A NEAR contract (`wasm32-unknown-unknown`, the `env` host functions): either mode.
+    #[default]
+    NearContract,
+    /// A `wasm32-wasip1` command following the program convention: linux mode only.
+    WasiProgram,
+}
+
+impl CodeKind {
+    /// How outcomes and the CLI name the kind.
+    pub fn describe(self) -> &'static str {
+        match self {
+            CodeKind::NearContract => "NEAR contract",
+            CodeKind::WasiProgram => "WASI program (linux mode)",
+        }
+    }
+
+    fn tag(self) -> u8 {
+        match self {
+            CodeKind::NearContract => 0,
+            CodeKind::WasiProgram => 1,
+        }
+    }
+
+    /// The kind a stored tag names; rows written before kinds existed have none.
+    fn from_tag(tag: Option<u8>) -> Self {
+        match tag {
+            Some(1) => CodeKind::WasiProgram,
+            _ => CodeKind::NearContract,
+        }
+    }
+}
+
 /// An account's overlay directories: path and record, in path order.
 pub type AccountDirs = Vec<(Vec<u8>, DirMeta)>;
 
@@ -261,13 +299,20 @@ impl Store {
     /// The sha256 of the deployed code of `account`, without reading the code: kept in the
     /// `sys` column by [`Txn::set_code`]; hashed from the code for code deployed before that.
     pub fn code_hash(&self, account: &AccountId) -> Result<Option<[u8; 32]>> {
+        Ok(self.code_info(account)?.map(|(hash, _)| hash))
+    }
+
+    /// The hash of `account`'s code and what kind of code it is, without reading the code
+    /// (but for code deployed before hashes were kept).
+    pub fn code_info(&self, account: &AccountId) -> Result<Option<([u8; 32], CodeKind)>> {
         let acct = account.as_str();
         if let Some(v) = self.get_raw(Col::Sys, &code_hash_row(acct))? {
-            if let Ok(h) = <[u8; 32]>::try_from(v.as_slice()) {
-                return Ok(Some(h));
+            if let Some(h) = v.get(..32).and_then(|h| <[u8; 32]>::try_from(h).ok()) {
+                return Ok(Some((h, CodeKind::from_tag(v.get(32).copied()))));
             }
         }
-        Ok(self.code(account)?.map(|c| sha2::Sha256::digest(&c).into()))
+        let hash = self.code(account)?.map(|c| sha2::Sha256::digest(&c).into());
+        Ok(hash.map(|h| (h, CodeKind::NearContract)))
     }
 
     /// The NEAR storage usage of `account` (0 when it does not exist): see

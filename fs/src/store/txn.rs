@@ -9,7 +9,7 @@ use rocksdb::WriteBatch;
 
 use super::records::{account_prefix, row_key, Clock};
 use super::records::{DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, MODE_MASK};
-use super::{Col, DirMeta, KeyMeta, Store, MAX_CODE_LEN, MAX_KEY_LEN, MAX_VALUE_LEN};
+use super::{CodeKind, Col, DirMeta, KeyMeta, Store, MAX_CODE_LEN, MAX_KEY_LEN, MAX_VALUE_LEN};
 use crate::account::AccountId;
 use crate::error::{Error, Result};
 
@@ -90,7 +90,7 @@ pub struct Txn<'s> {
     touched_dirs: Option<std::collections::BTreeSet<Vec<u8>>>,
     keys: BTreeMap<Vec<u8>, KeyWrite>,
     dirs: BTreeMap<Vec<u8>, Option<DirMeta>>,
-    code: Option<Vec<u8>>,
+    code: Option<(Vec<u8>, CodeKind)>,
     /// Change of the account's NEAR storage usage made by this transaction (bytes).
     usage_delta: i64,
     /// Where the times this transaction writes come from.
@@ -441,17 +441,22 @@ impl<'s> Txn<'s> {
 
     /// Sets the account's contract code.
     pub fn set_code(&mut self, code: Vec<u8>) -> Result<()> {
+        self.set_code_of_kind(code, CodeKind::NearContract)
+    }
+
+    /// Deploys `code` as code of `kind` (stored beside its hash; see [`Store::code_info`]).
+    pub fn set_code_of_kind(&mut self, code: Vec<u8>, kind: CodeKind) -> Result<()> {
         if code.len() > MAX_CODE_LEN {
             return Err(Error::TooBig {
                 limit: MAX_CODE_LEN,
             });
         }
         let old_len = match &self.code {
-            Some(c) => c.len(),
+            Some((c, _)) => c.len(),
             None => self.store.code(&self.account)?.map_or(0, |c| c.len()),
         };
         self.usage_delta += code.len() as i64 - old_len as i64;
-        self.code = Some(code);
+        self.code = Some((code, kind));
         Ok(())
     }
 
@@ -542,10 +547,12 @@ impl<'s> Txn<'s> {
                 kind,
             });
         }
-        if let Some(code) = &self.code {
+        if let Some((code, kind)) = &self.code {
             batch.put_cf(store.cf(Col::Code), acct, code);
             let hash = <sha2::Sha256 as sha2::Digest>::digest(code);
-            batch.put_cf(store.cf(Col::Sys), super::code_hash_row(acct), hash);
+            let mut row = hash.to_vec();
+            row.push(kind.tag());
+            batch.put_cf(store.cf(Col::Sys), super::code_hash_row(acct), row);
         }
         if !self.remove_account && (self.usage_delta != 0 || self.create_account) {
             let usage = self.storage_usage()?;

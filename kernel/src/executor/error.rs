@@ -49,11 +49,23 @@ pub enum CallError {
     /// The wall-clock limit passed.
     #[error("execution exceeded the {0:?} time limit")]
     Timeout(Duration),
+    /// The code cannot run in the mode asked for (a WASI program in direct mode).
+    #[error("{0}")]
+    WrongMode(String),
+    /// A WASI program deployed as a contract failed: it exited non-zero (`NonZeroExit`),
+    /// or the task ended with the kernel's error (`GasExceeded`, `Timeout`, `WasmTrap`, ...).
+    #[error("{message}")]
+    Program {
+        /// The outcome's `error.kind`.
+        kind: String,
+        /// What happened.
+        message: String,
+    },
 }
 
 impl CallError {
     /// The outcome's `error.kind`.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &str {
         match self {
             CallError::MethodEmptyName => "MethodEmptyName",
             CallError::AccountDoesNotExist(_) => "AccountDoesNotExist",
@@ -66,6 +78,8 @@ impl CallError {
             CallError::Host(h) => h.kind(),
             CallError::Trap { .. } => "WasmTrap",
             CallError::Timeout(_) => "Timeout",
+            CallError::WrongMode(_) => "WrongMode",
+            CallError::Program { kind, .. } => kind,
         }
     }
 }

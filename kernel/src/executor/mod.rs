@@ -19,6 +19,7 @@
 
 mod contract;
 mod error;
+mod program;
 
 pub use error::CallError;
 
@@ -26,7 +27,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use outlayer_fs::store::{Clock, SharedTxn, Store};
+use outlayer_fs::store::{Clock, CodeKind, SharedTxn, Store};
 use outlayer_fs::AccountId;
 use sha2::Digest;
 
@@ -71,8 +72,9 @@ pub struct CallRequest {
     pub account_balance: u128,
     /// Wall-clock limit.
     pub timeout: Duration,
-    /// How the call runs.
-    pub mode: Mode,
+    /// How the call runs; `None`: the code's own mode (direct for a NEAR contract, linux
+    /// for a WASI program, which runs in linux mode only).
+    pub mode: Option<Mode>,
 }
 
 impl CallRequest {
@@ -92,7 +94,7 @@ impl CallRequest {
             block_timestamp_ns: outlayer_fs::store::now_ns(),
             account_balance: 0,
             timeout: DEFAULT_TIMEOUT,
-            mode: Mode::Direct,
+            mode: None,
         }
     }
 
@@ -112,6 +114,9 @@ pub enum DeployError {
     /// The store failed.
     #[error("storage error: {0}")]
     Storage(#[from] outlayer_fs::Error),
+    /// The code exports `_start` but is not a WASI command the guest kernel runs.
+    #[error("invalid WASI program: {0}")]
+    Program(String),
 }
 
 /// What every mode's runner needs of a call besides the request.
@@ -177,24 +182,36 @@ impl Executor {
         &self.store
     }
 
-    /// Deploys `code` to `account` (created if needed). The code is validated and compiled
-    /// now (and cached on disk), so the first call does not compile.
-    pub fn deploy(&self, account: &AccountId, code: &[u8]) -> Result<(), DeployError> {
-        self.engine
-            .load(Profile::NearContract, &Engine::hash(code), code)?;
+    /// Deploys `code` to `account` (created if needed) and says what kind of code it is: a
+    /// module exporting `_start` is a WASI program (run in linux mode with the program
+    /// convention), anything else a NEAR contract. The code is validated and compiled now
+    /// (and cached on disk), so the first call does not compile.
+    pub fn deploy(&self, account: &AccountId, code: &[u8]) -> Result<CodeKind, DeployError> {
+        let kind = if program::is_wasi_command(code) {
+            self.kernel
+                .check_program(code)
+                .map_err(|e| DeployError::Program(e.message))?;
+            CodeKind::WasiProgram
+        } else {
+            self.engine
+                .load(Profile::NearContract, &Engine::hash(code), code)?;
+            CodeKind::NearContract
+        };
         let mut txn = self.store.begin(account)?;
         if txn.account_meta().is_none() {
             txn.create_account()?;
         }
-        txn.set_code(code.to_vec())?;
+        txn.set_code_of_kind(code.to_vec(), kind)?;
         txn.commit()?;
-        Ok(())
+        Ok(kind)
     }
 
     /// Runs one call. Never panics on bad input: every failure is an `Outcome` with an error.
     pub fn call(&self, req: &CallRequest) -> Outcome {
-        self.try_call(req)
-            .unwrap_or_else(|f| Outcome::failure(req.mode, &f.error, f.logs, f.gas_burnt))
+        self.try_call(req).unwrap_or_else(|f| {
+            let mode = req.mode.unwrap_or_default();
+            Outcome::failure(mode, &f.error, f.logs, f.gas_burnt)
+        })
     }
 
     fn try_call(&self, req: &CallRequest) -> Result<Outcome, Failure> {
@@ -210,10 +227,23 @@ impl Executor {
         txn.set_clock(Clock::fixed(req.block_timestamp_ns));
         // The code hash is read without the code: the code itself is read only when the
         // module is in no cache.
-        let hash = self
+        let (hash, kind) = self
             .store
-            .code_hash(&req.account)?
+            .code_info(&req.account)?
             .ok_or_else(|| CallError::CodeDoesNotExist(req.account.clone()))?;
+        let mode = match (kind, req.mode) {
+            (CodeKind::WasiProgram, Some(Mode::Direct)) => {
+                let msg = format!(
+                    "{} holds a WASI program, which runs in linux mode only (--mode linux)",
+                    req.account.as_str()
+                );
+                return Err(CallError::WrongMode(msg).into());
+            }
+            (CodeKind::WasiProgram, _) => {
+                return Ok(self.call_program(req, SharedTxn::new(txn)));
+            }
+            (CodeKind::NearContract, mode) => mode.unwrap_or_default(),
+        };
         let storage_usage = txn.storage_usage()?;
         let txn = SharedTxn::new(txn);
         let call = Call {
@@ -221,7 +251,7 @@ impl Executor {
             hash: &hash,
             storage_usage,
         };
-        let (result, vm) = match req.mode {
+        let (result, vm) = match mode {
             Mode::Direct => self.run_contract(
                 &self.direct,
                 &call,
@@ -255,7 +285,7 @@ impl Executor {
                 .map_err(|e| failed(CallError::Storage(e.to_string())))?;
         }
         Ok(Outcome::success(
-            req.mode,
+            mode,
             vm.return_data,
             vm.logs,
             vm.gas_burnt,

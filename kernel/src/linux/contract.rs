@@ -63,7 +63,7 @@ impl Kernel {
         block_timestamp_ns: u64,
     ) -> Result<TaskExternal, TaskError> {
         let clock = Arc::new(TaskClock::new(block_timestamp_ns));
-        let mounted = mount_state(StateBinding::Shared { store, txn }, &clock, false)?;
+        let mounted = mount_state(StateBinding::Shared { store, txn }, &clock, false, false)?;
         Ok(TaskExternal::State(mounted.mount.keys()))
     }
 }

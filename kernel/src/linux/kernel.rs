@@ -91,6 +91,7 @@ impl Kernel {
             gas_burnt: 0,
             syscalls: Default::default(),
             logs: Vec::new(),
+            state_write_refused: false,
             duration: Duration::ZERO,
         };
         if let Err(e) = self.try_run(spec, &mut outcome) {
@@ -100,6 +101,12 @@ impl Kernel {
         }
         outcome.duration = start.elapsed();
         outcome
+    }
+
+    /// Checks that `code` is a WASI command this kernel runs (compiling and linking it, so
+    /// its first task does not).
+    pub fn check_program(&self, code: &[u8]) -> Result<(), TaskError> {
+        self.prepare(code).map(drop)
     }
 
     /// The program `code`, compiled (through the engine's cache), checked to be a WASI
@@ -165,8 +172,10 @@ impl Kernel {
             stdio,
             syscalls,
             near,
+            state_fs,
             ..
         } = store.into_data();
+        outcome.state_write_refused = state_fs.is_some_and(|fs| fs.refused_write());
         fds.close_all();
         stdio.flush();
         outcome.syscalls = syscalls.iter().map(|(k, v)| (k.to_string(), *v)).collect();
@@ -294,13 +303,19 @@ fn build_task(
             mount_points.push(m.guest.as_bytes().to_vec());
         }
     }
-    let (binding, external, account, storage_usage) = match spec.state.take() {
-        None => (Binding::None, TaskExternal::Unmounted, String::new(), 0),
+    let (binding, external, account, storage_usage, state_fs) = match spec.state.take() {
+        None => (
+            Binding::None,
+            TaskExternal::Unmounted,
+            String::new(),
+            0,
+            None,
+        ),
         Some(state) => {
-            let m = mount_state(state, &clock, true)?;
+            let m = mount_state(state, &clock, true, spec.state_read_only)?;
             let keys = TaskExternal::State(m.mount.keys());
             vfs.mount(spec.state_at.as_bytes(), Arc::new(m.mount));
-            (m.binding, keys, m.account, m.storage_usage)
+            (m.binding, keys, m.account, m.storage_usage, Some(m.fs))
         }
     };
     let gas = spec.limits.gas.min(MAX_GAS);
@@ -361,6 +376,7 @@ fn build_task(
         },
         near: HostState::new(VmLogic::new(external, vm)),
         running,
+        state_fs,
     };
     Ok((task, binding))
 }
@@ -390,6 +406,8 @@ pub(super) struct Mounted {
     account: String,
     /// The account's storage usage, when asked for (0 otherwise).
     storage_usage: u64,
+    /// The filesystem the session serves (it knows whether it refused a write).
+    pub(super) fs: Arc<StateFs>,
 }
 
 /// Mounts the account over a 9P session bound to the task's transaction, whose times then
@@ -399,6 +417,7 @@ pub(super) fn mount_state(
     state: StateBinding,
     clock: &Arc<TaskClock>,
     want_usage: bool,
+    read_only: bool,
 ) -> Result<Mounted, TaskError> {
     let storage = |e: outlayer_fs::Error| TaskError::new("StorageError", e.to_string());
     let (store, txn, own) = match state {
@@ -422,8 +441,8 @@ pub(super) fn mount_state(
             false => 0,
         }
     };
-    let (fs, bound) = StateFs::bound(store, txn, false).map_err(storage)?;
-    let mount = StateMount::new(InProcess::new(fs, ServerConfig::default()))
+    let (fs, bound) = StateFs::bound(store, txn, read_only).map_err(storage)?;
+    let mount = StateMount::new(InProcess::new(fs.clone(), ServerConfig::default()))
         .map_err(|e| TaskError::new("StorageError", e.to_string()))?;
     let binding = if own {
         Binding::Own(bound)
@@ -435,6 +454,7 @@ pub(super) fn mount_state(
         binding,
         account,
         storage_usage,
+        fs,
     })
 }
 

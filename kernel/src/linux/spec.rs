@@ -129,6 +129,8 @@ pub struct TaskSpec {
     pub state: Option<StateBinding>,
     /// Where the state is mounted.
     pub state_at: String,
+    /// Mount the state read-only (a view call): every change is `EROFS`.
+    pub state_read_only: bool,
     /// Clocks and randomness.
     pub context: TaskContext,
     /// Limits.
@@ -152,6 +154,7 @@ impl TaskSpec {
             mounts: Vec::new(),
             state: None,
             state_at: DEFAULT_STATE_AT.to_string(),
+            state_read_only: false,
             context: TaskContext::default(),
             limits: Limits::default(),
             dry_run: false,
@@ -178,6 +181,9 @@ pub struct TaskOutcome {
     pub syscalls: BTreeMap<String, u64>,
     /// What the program logged with `near_log`, in order.
     pub logs: Vec<String>,
+    /// Whether the read-only state refused a change (see [`TaskSpec::state_read_only`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub state_write_refused: bool,
     /// Wall-clock time, from the request to the end.
     #[serde(rename = "duration_us", serialize_with = "micros")]
     pub duration: Duration,

@@ -49,6 +49,8 @@ pub struct TaskState {
     pub near: HostState<TaskExternal>,
     /// Counts the task as running, and its NEAR syscalls, in the kernel's statistics.
     pub(super) running: RunningTask,
+    /// The state's filesystem, if mounted (it knows whether it refused a write).
+    pub(super) state_fs: Option<Arc<outlayer_fs::statefs::StateFs>>,
 }
 
 impl NearView for TaskState {

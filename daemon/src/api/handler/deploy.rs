@@ -1,19 +1,22 @@
-//! `deploy`: compiles and installs contract code.
+//! `deploy`: compiles and installs contract code (a NEAR contract or a WASI program).
 
+use outlayer_fs::store::CodeKind;
 use outlayer_kernel::DeployError;
 
 use super::parse_account;
 use crate::api::{ApiError, Context, Deploy, Handler, ItemSink};
 
 impl Handler for Deploy {
-    type Output = ();
+    type Output = CodeKind;
 
-    fn handle(self, ctx: &Context, _items: &mut ItemSink<'_>) -> Result<(), ApiError> {
+    fn handle(self, ctx: &Context, _items: &mut ItemSink<'_>) -> Result<CodeKind, ApiError> {
         let account = parse_account(&self.account, "account")?;
         match ctx.executor()?.deploy(&account, &self.code) {
-            Ok(()) => Ok(()),
+            Ok(kind) => Ok(kind),
             // Code that does not compile is the caller's mistake; a storage error is not.
-            Err(e @ DeployError::Compile(_)) => Err(ApiError::invalid(e.to_string())),
+            Err(e @ (DeployError::Compile(_) | DeployError::Program(_))) => {
+                Err(ApiError::invalid(e.to_string()))
+            }
             Err(e) => Err(ApiError::failed(e.to_string())),
         }
     }
