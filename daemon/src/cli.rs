@@ -51,6 +51,9 @@ pub enum Command {
     },
     /// Call a contract method; prints the outcome as one JSON object
     Call(CallArgs),
+    /// Run a call in both modes from the same state (committing neither unless --commit);
+    /// prints both outcomes, their times and whether they agree; exit 1 when they differ
+    Compare(CompareArgs),
     /// Run a wasm32-wasip1 program on ACCOUNT's state (mounted at /near/state); commits
     /// what it wrote when it exits 0
     Run(RunArgs),
@@ -65,6 +68,30 @@ pub enum Command {
 /// `outlayerd call`.
 #[derive(Debug, Args, Clone)]
 pub struct CallArgs {
+    /// The call.
+    #[command(flatten)]
+    pub call: CallOptions,
+    /// Execution mode: `direct` (wasmtime with the NEAR host functions) or `linux` (a task
+    /// of the guest kernel, state over 9P) [default: direct for a NEAR contract, linux for
+    /// a WASI program]
+    #[arg(long)]
+    pub mode: Option<Mode>,
+}
+
+/// `outlayerd compare`.
+#[derive(Debug, Args, Clone)]
+pub struct CompareArgs {
+    /// The call.
+    #[command(flatten)]
+    pub call: CallOptions,
+    /// Commit the run of this mode (`direct` or `linux`) if it succeeds [default: neither]
+    #[arg(long, value_name = "MODE")]
+    pub commit: Option<Mode>,
+}
+
+/// What `call` and `compare` share: the call itself.
+#[derive(Debug, Args, Clone)]
+pub struct CallOptions {
     /// The contract's account
     pub account: String,
     /// The exported method
@@ -99,11 +126,6 @@ pub struct CallArgs {
     /// Wall-clock limit in seconds
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
-    /// Execution mode: `direct` (wasmtime with the NEAR host functions) or `linux` (a task
-    /// of the guest kernel, state over 9P) [default: direct for a NEAR contract, linux for
-    /// a WASI program]
-    #[arg(long)]
-    pub mode: Option<Mode>,
 }
 
 /// `outlayerd run`.

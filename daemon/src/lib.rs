@@ -36,6 +36,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::State(cmd) => commands::state::run(&data_dir, cmd),
         Command::Deploy { account, file } => commands::deploy::run(&data_dir, account, file),
         Command::Call(args) => commands::call::run(&data_dir, args),
+        Command::Compare(args) => commands::compare::run(&data_dir, args),
         Command::Stats { json } => commands::stats::run(&data_dir, *json),
         Command::Run(args) => match commands::run::run(&data_dir, args) {
             Ok(status) => return status,

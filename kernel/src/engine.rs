@@ -51,7 +51,7 @@ pub const MODULE_CACHE_ENTRIES: std::num::NonZeroUsize = match std::num::NonZero
 pub type CodeHash = [u8; 32];
 
 /// Module-cache counters, to see what a call cost.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CacheStats {
     /// Modules compiled by cranelift.
     pub compiled: u64,

@@ -36,7 +36,9 @@ pub mod profile;
 pub mod state;
 
 pub use engine::{CacheStats, Engine};
-pub use executor::{CallError, CallRequest, DeployError, Executor, DEFAULT_TIMEOUT};
+pub use executor::{
+    CallError, CallRequest, Comparison, DeployError, ExecutionReport, Executor, DEFAULT_TIMEOUT,
+};
 pub use mode::Mode;
 pub use outcome::{ExecError, Outcome, Status};
 pub use prepare::CompileError;

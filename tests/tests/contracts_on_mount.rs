@@ -179,3 +179,95 @@ fn a_wasi_program_is_a_contract_on_the_mount() {
     );
     assert_eq!(file(), "42");
 }
+
+/// `compare` runs a call in both modes from the same state: they agree on a contract (exit
+/// 0, nothing committed unless `--commit`), and differ on a WASI program, which direct mode
+/// refuses (exit 1, the first difference named).
+#[test]
+fn compare_reports_agreement_and_the_first_difference() {
+    let d = TestDaemon::start();
+    d.cli_ok(&[
+        "deploy".as_ref(),
+        "c.near".as_ref(),
+        contract_path("counter").as_os_str(),
+    ]);
+    assert_eq!(
+        call(&d, &["c.near", "increment_by", r#"{"amount": 9}"#]).1,
+        0
+    );
+    let compare = |args: &[&str]| {
+        let mut full = vec!["compare"];
+        full.extend_from_slice(args);
+        let out = d.cli(&full);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("report is not JSON ({e}): {out:?}"));
+        (v, out.status.code().unwrap_or(-1))
+    };
+    let (v, code) = compare(&["c.near", "increment"]);
+    assert_eq!((code, v["agree"].as_bool()), (0, Some(true)), "{v}");
+    assert_eq!(v["direct"]["outcome"]["result"], 10, "{v}");
+    assert_eq!(v["linux"]["outcome"]["result"], 10, "{v}");
+    assert_eq!(v["direct"]["writes"], v["linux"]["writes"]);
+    assert!(v["ratio"].as_f64().is_some_and(|r| r > 0.0), "{v}");
+    assert_eq!(count_file(&d), 9, "neither run committed");
+    let (v, code) = compare(&["c.near", "increment", "--commit", "linux"]);
+    assert_eq!((code, v["committed"].as_str()), (0, Some("linux")), "{v}");
+    assert_eq!(count_file(&d), 10, "the linux run committed");
+
+    d.cli_ok(&[
+        "deploy".as_ref(),
+        "files.near".as_ref(),
+        program_path("counter_files").as_os_str(),
+    ]);
+    let (v, code) = compare(&["files.near", "increment"]);
+    assert_eq!((code, v["agree"].as_bool()), (1, Some(false)), "{v}");
+    let first = v["first_difference"].as_str().unwrap_or_default();
+    assert!(first.starts_with("status:"), "{v}");
+    assert_eq!(v["direct"]["outcome"]["error"]["kind"], "WrongMode", "{v}");
+    assert_eq!(v["linux"]["outcome"]["result"], 1, "{v}");
+}
+
+/// `stats` through the daemon counts what it executed: calls by mode and outcome, the
+/// kernel's tasks and syscalls by number, the module cache.
+#[test]
+fn stats_count_executions_by_mode() {
+    let d = TestDaemon::start();
+    let stats = || {
+        let out = d.cli(&["stats", "--json"]);
+        assert!(out.status.success(), "{out:?}");
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("stats JSON")
+    };
+    assert!(stats()["execution"].is_null(), "nothing executed yet");
+    d.cli_ok(&[
+        "deploy".as_ref(),
+        "c.near".as_ref(),
+        contract_path("counter").as_os_str(),
+    ]);
+    call(&d, &["c.near", "increment"]);
+    call(&d, &["c.near", "increment", "--mode", "linux"]);
+    call(&d, &["c.near", "increment", "--mode", "linux"]);
+    call(&d, &["c.near", "no_such_method", "--mode", "linux"]);
+    let s = stats();
+    let x = &s["execution"];
+    assert_eq!(x["calls"]["direct"]["succeeded"], 1, "{s}");
+    assert_eq!(x["calls"]["linux"]["succeeded"], 2, "{s}");
+    assert_eq!(x["calls"]["linux"]["failed"], 1, "{s}");
+    assert_eq!(x["calls"]["failures_by_kind"]["MethodNotFound"], 1, "{s}");
+    let syscalls = x["kernel"]["syscalls"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let write = syscalls.iter().find(|c| c["nr"] == 400);
+    assert!(
+        write.is_some_and(|c| c["name"] == "storage_write" && c["count"] == 2),
+        "{s}"
+    );
+    assert_eq!(x["kernel"]["tasks_running"], 0, "{s}");
+    assert!(
+        x["module_cache"]["compiled"]
+            .as_u64()
+            .is_some_and(|n| n >= 1),
+        "{s}"
+    );
+    assert!(s["uptime_s"].as_f64().is_some_and(|u| u > 0.0), "{s}");
+}

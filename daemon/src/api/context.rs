@@ -15,6 +15,8 @@ pub struct Context {
     // Lazy: `state` requests never need the wasm engine, and starting it is not free. The
     // executor boots the guest kernel (linux mode) on its engine and keeps it warm.
     executor: OnceLock<Result<Executor, String>>,
+    /// When this context (the daemon, or the CLI's embedded run) started.
+    started: std::time::Instant,
 }
 
 impl Context {
@@ -23,6 +25,7 @@ impl Context {
         Context {
             store,
             executor: OnceLock::new(),
+            started: std::time::Instant::now(),
         }
     }
 
@@ -40,6 +43,16 @@ impl Context {
             })
             .as_ref()
             .map_err(|e| ApiError::failed(format!("cannot start the wasm engine: {e}")))
+    }
+
+    /// The executor, if something has started it (statistics never start it).
+    pub fn started_executor(&self) -> Option<&Executor> {
+        self.executor.get().and_then(|e| e.as_ref().ok())
+    }
+
+    /// How long this context has been up.
+    pub fn uptime(&self) -> std::time::Duration {
+        self.started.elapsed()
     }
 
     /// The guest kernel, the executor's (one engine and module cache for both modes).

@@ -15,10 +15,12 @@ pub mod stdio;
 
 pub use context::Context;
 pub use error::{ApiError, ErrorKind};
-pub use handler::{dispatch, Handler, ItemSink, RunReport, StatsReport, StoreReport};
+pub use handler::{
+    dispatch, ExecutionStats, Handler, ItemSink, RunReport, StatsReport, StoreReport,
+};
 pub use request::{
-    Bytes, CallSpec, Deploy, DirSpec, Ping, Request, RunSpec, StateGet, StateLs, StatePut, StateRm,
-    Stats,
+    Bytes, CallSpec, CompareSpec, Deploy, DirSpec, Ping, Request, RunSpec, StateGet, StateLs,
+    StatePut, StateRm, Stats,
 };
 
 #[cfg(test)]

@@ -38,10 +38,23 @@ requests! {
     Deploy(Deploy),
     /// Run a contract method.
     Call(CallSpec),
+    /// Run a contract method in both modes and compare.
+    Compare(CompareSpec),
     /// Report the store's disk use.
     Stats(Stats),
     /// Run a WASI program on an account's state (linux mode).
     Run(RunSpec),
+}
+
+/// `compare`: `call` in both modes from the same pre-state (see `Executor::compare`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CompareSpec {
+    /// The call (its `mode` is ignored: both run).
+    #[serde(flatten)]
+    pub call: CallSpec,
+    /// Commit this mode's run if it succeeds [default: neither].
+    #[serde(default)]
+    pub commit: Option<outlayer_kernel::Mode>,
 }
 
 /// `stats`: what the daemon's store occupies (see `handler::stats`).

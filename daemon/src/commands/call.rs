@@ -5,11 +5,14 @@ use std::path::Path;
 
 use super::{no_items, read_file, Backend};
 use crate::api::{ApiError, CallSpec, ErrorKind};
-use crate::cli::CallArgs;
+use crate::cli::{CallArgs, CallOptions};
 
 /// Runs the call `args` describes.
 pub fn run(data_dir: &Path, args: &CallArgs) -> Result<(), ApiError> {
-    let req = spec(args)?;
+    let req = CallSpec {
+        mode: args.mode,
+        ..spec(&args.call)?
+    };
     let outcome = Backend::open(data_dir)?.send(req, &mut no_items)?;
     println!("{outcome}");
     if outcome.get("status").and_then(|s| s.as_str()) == Some("success") {
@@ -21,7 +24,7 @@ pub fn run(data_dir: &Path, args: &CallArgs) -> Result<(), ApiError> {
 }
 
 /// The request, with the arguments read and JSON text checked to be JSON.
-fn spec(args: &CallArgs) -> Result<CallSpec, ApiError> {
+pub(super) fn spec(args: &CallOptions) -> Result<CallSpec, ApiError> {
     let raw = match (&args.args, &args.args_file) {
         (Some(json), _) => {
             serde_json::from_str::<serde_json::Value>(json)
@@ -40,7 +43,6 @@ fn spec(args: &CallArgs) -> Result<CallSpec, ApiError> {
         block_height: args.block_height,
         block_timestamp: args.block_timestamp,
         timeout: args.timeout,
-        mode: args.mode,
         ..CallSpec::new(&args.account, &args.method, raw)
     })
 }

@@ -2,6 +2,7 @@
 //! clap arguments and sends it through a [`Backend`]; printing stays here.
 
 pub mod call;
+pub mod compare;
 pub mod deploy;
 pub mod run;
 pub mod state;

@@ -53,7 +53,39 @@ fn table(r: &StatsReport, now: SystemTime) -> String {
         ),
         format!("  last flush     {last_flush}"),
     ]
+    .into_iter()
+    .chain(execution_lines(r))
+    .collect::<Vec<_>>()
     .join("\n")
+}
+
+/// What was executed, when anything was.
+fn execution_lines(r: &StatsReport) -> Vec<String> {
+    let Some(x) = &r.execution else {
+        return vec!["executions       none in this process".into()];
+    };
+    let (d, l) = (x.calls.direct, x.calls.linux);
+    let failures: Vec<String> = (x.calls.failures_by_kind.iter())
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    let syscalls: Vec<String> = (x.kernel.syscalls.iter())
+        .map(|c| format!("{} {} {}", c.nr, c.name, c.count))
+        .collect();
+    vec![
+        format!("executions       up {:.0} s", r.uptime_s),
+        format!("  direct         {} ok, {} failed", d.succeeded, d.failed),
+        format!("  linux          {} ok, {} failed", l.succeeded, l.failed),
+        format!("  failures       {}", failures.join(", ")),
+        format!(
+            "  kernel         boot {} µs, {} tasks ({} running)",
+            x.kernel.boot_us, x.kernel.tasks_started, x.kernel.tasks_running
+        ),
+        format!("  syscalls       {}", syscalls.join(", ")),
+        format!(
+            "  module cache   {} compiled, {} from disk, {} from memory",
+            x.module_cache.compiled, x.module_cache.disk_hits, x.module_cache.memory_hits
+        ),
+    ]
 }
 
 /// `n` bytes in binary units with one decimal.
@@ -81,6 +113,8 @@ mod tests {
     #[test]
     fn table_shows_sizes_and_the_last_flush() {
         let report = StatsReport {
+            uptime_s: 12.0,
+            execution: None,
             store: StoreReport {
                 data_dir: "/d".into(),
                 stats: StoreStats {
@@ -101,8 +135,44 @@ mod tests {
         assert!(t.contains("write-ahead log 1.5 KiB in 1 file"), "{t}");
         assert!(t.contains("~1.0 GiB in ~7 keys"), "{t}");
         assert!(t.contains("2023-11-14T22:13:20Z (1m 30s ago)"), "{t}");
+        assert!(t.contains("executions       none in this process"), "{t}");
         let mut never = report;
         never.store.stats.last_flush_ns = None;
         assert!(table(&never, now).contains("last flush     never"));
+    }
+
+    #[test]
+    fn table_shows_executions_when_there_were_some() {
+        let mut calls = outlayer_kernel::ExecutionReport::default();
+        calls.direct.succeeded = 3;
+        calls.linux.failed = 1;
+        calls.failures_by_kind.insert("GuestPanic".into(), 1);
+        let kernel = outlayer_kernel::linux::KernelReport {
+            boot_us: 40,
+            tasks_started: 1,
+            tasks_running: 0,
+            syscalls: vec![outlayer_kernel::linux::SyscallCount {
+                nr: 400,
+                name: "storage_write".into(),
+                count: 2,
+            }],
+        };
+        let report = StatsReport {
+            uptime_s: 5.0,
+            store: StoreReport {
+                data_dir: "/d".into(),
+                stats: StoreStats::default(),
+            },
+            execution: Some(crate::api::ExecutionStats {
+                calls,
+                kernel,
+                module_cache: outlayer_kernel::CacheStats::default(),
+            }),
+        };
+        let t = table(&report, UNIX_EPOCH);
+        assert!(t.contains("direct         3 ok, 0 failed"), "{t}");
+        assert!(t.contains("linux          0 ok, 1 failed"), "{t}");
+        assert!(t.contains("failures       GuestPanic 1"), "{t}");
+        assert!(t.contains("syscalls       400 storage_write 2"), "{t}");
     }
 }

@@ -482,6 +482,19 @@ impl<'s> Txn<'s> {
         })
     }
 
+    /// Every key this transaction changes, in key order: its new value, or `None` when it
+    /// is removed (metadata-only changes are left out).
+    pub fn pending_writes(&self) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+        self.keys
+            .iter()
+            .filter_map(|(k, w)| match w {
+                KeyWrite::Put { value, .. } => Some((k.clone(), Some(value.clone()))),
+                KeyWrite::Delete { .. } => Some((k.clone(), None)),
+                KeyWrite::Touch(_) => None,
+            })
+            .collect()
+    }
+
     /// True when nothing was written.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()

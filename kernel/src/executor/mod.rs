@@ -17,11 +17,15 @@
 //! # Ok(()) }
 //! ```
 
+mod compare;
 mod contract;
 mod error;
 mod program;
+mod stats;
 
+pub use compare::{Comparison, Timed};
 pub use error::CallError;
+pub use stats::{ExecutionReport, ModeCounts};
 
 use std::path::Path;
 use std::sync::Arc;
@@ -119,6 +123,40 @@ pub enum DeployError {
     Program(String),
 }
 
+/// The keys a call changes, in key order: the new value, or `None` for a removed key.
+pub type StateWrites = Vec<(Vec<u8>, Option<Vec<u8>>)>;
+
+/// What becomes of a successful call's transaction (a failed call's is always dropped).
+pub(super) struct Finish<'a> {
+    /// Commit it (a view never does).
+    commit: bool,
+    /// Record here the keys it changes.
+    writes: Option<&'a mut StateWrites>,
+}
+
+impl Finish<'_> {
+    /// What `call` does: commit.
+    const COMMIT: Finish<'static> = Finish {
+        commit: true,
+        writes: None,
+    };
+
+    /// Ends the successful call `req`'s transaction `t` as asked.
+    fn apply(
+        self,
+        req: &CallRequest,
+        t: outlayer_fs::store::Txn<'static>,
+    ) -> outlayer_fs::Result<()> {
+        if let Some(w) = self.writes {
+            *w = t.pending_writes();
+        }
+        if self.commit && !req.view {
+            t.commit()?;
+        }
+        Ok(())
+    }
+}
+
 /// What every mode's runner needs of a call besides the request.
 struct Call<'a> {
     req: &'a CallRequest,
@@ -151,6 +189,7 @@ pub struct Executor {
     direct: ContractRunner<HostState<TxnState>>,
     linux: ContractRunner<ContractTask>,
     kernel: Kernel,
+    counters: stats::ExecCounters,
 }
 
 impl Executor {
@@ -164,6 +203,7 @@ impl Executor {
             linux: ContractRunner::new(&engine)?,
             kernel: Kernel::with_engine(engine.clone())?,
             engine,
+            counters: Default::default(),
         })
     }
 
@@ -208,13 +248,25 @@ impl Executor {
 
     /// Runs one call. Never panics on bad input: every failure is an `Outcome` with an error.
     pub fn call(&self, req: &CallRequest) -> Outcome {
-        self.try_call(req).unwrap_or_else(|f| {
-            let mode = req.mode.unwrap_or_default();
-            Outcome::failure(mode, &f.error, f.logs, f.gas_burnt)
-        })
+        self.execute(req, Finish::COMMIT)
     }
 
-    fn try_call(&self, req: &CallRequest) -> Result<Outcome, Failure> {
+    /// Calls run so far, by mode and outcome.
+    pub fn executions(&self) -> ExecutionReport {
+        self.counters.report()
+    }
+
+    /// Runs one call and ends its transaction as `finish` says.
+    fn execute(&self, req: &CallRequest, finish: Finish<'_>) -> Outcome {
+        let outcome = self.try_call(req, finish).unwrap_or_else(|f| {
+            let mode = req.mode.unwrap_or_default();
+            Outcome::failure(mode, &f.error, f.logs, f.gas_burnt)
+        });
+        self.counters.record(&outcome);
+        outcome
+    }
+
+    fn try_call(&self, req: &CallRequest, finish: Finish<'_>) -> Result<Outcome, Failure> {
         if req.method.is_empty() {
             return Err(CallError::MethodEmptyName.into());
         }
@@ -240,7 +292,7 @@ impl Executor {
                 return Err(CallError::WrongMode(msg).into());
             }
             (CodeKind::WasiProgram, _) => {
-                return Ok(self.call_program(req, SharedTxn::new(txn)));
+                return Ok(self.call_program(req, SharedTxn::new(txn), finish));
             }
             (CodeKind::NearContract, mode) => mode.unwrap_or_default(),
         };
@@ -280,8 +332,9 @@ impl Executor {
         result.map_err(failed)?;
         // A view changes nothing (its writes were refused); a failed call's transaction is
         // dropped with `txn` above.
-        if let Some(t) = txn.take().filter(|_| !req.view) {
-            t.commit()
+        if let Some(t) = txn.take() {
+            finish
+                .apply(req, t)
                 .map_err(|e| failed(CallError::Storage(e.to_string())))?;
         }
         Ok(Outcome::success(

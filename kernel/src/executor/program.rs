@@ -13,7 +13,7 @@
 
 use outlayer_fs::store::SharedTxn;
 
-use super::{CallError, CallRequest, Executor};
+use super::{CallError, CallRequest, Executor, Finish};
 use crate::linux::{Capture, StateBinding, TaskContext, TaskOutcome, TaskSpec};
 use crate::mode::Mode;
 use crate::near::{ReturnData, MAX_GAS};
@@ -87,9 +87,14 @@ fn failure(req: &CallRequest, t: &TaskOutcome, stderr: &str) -> Option<CallError
 }
 
 impl Executor {
-    /// Runs the WASI program of `req.account` as a linux-mode call in `txn`; commits on
-    /// success (not for a view). Its failures are outcomes of linux mode.
-    pub(super) fn call_program(&self, req: &CallRequest, txn: SharedTxn) -> Outcome {
+    /// Runs the WASI program of `req.account` as a linux-mode call in `txn`, ended as
+    /// `finish` says on success. Its failures are outcomes of linux mode.
+    pub(super) fn call_program(
+        &self,
+        req: &CallRequest,
+        txn: SharedTxn,
+        finish: Finish<'_>,
+    ) -> Outcome {
         let code = match self.store.code(&req.account) {
             Ok(Some(code)) => code,
             Ok(None) => {
@@ -131,8 +136,8 @@ impl Executor {
         if let Some(e) = failure(req, &t, &stderr) {
             return Outcome::failure(Mode::Linux, &e, logs, t.gas_burnt);
         }
-        if let Some(done) = txn.take().filter(|_| !req.view) {
-            if let Err(e) = done.commit() {
+        if let Some(done) = txn.take() {
+            if let Err(e) = finish.apply(req, done) {
                 let e = CallError::Storage(e.to_string());
                 return Outcome::failure(Mode::Linux, &e, logs, t.gas_burnt);
             }

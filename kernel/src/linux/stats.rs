@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::near::imports::IMPORT_NUMBERS;
 use crate::near::syscalls;
@@ -25,7 +25,7 @@ pub struct KernelStats {
 }
 
 /// A snapshot of [`KernelStats`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KernelReport {
     /// How long booting the kernel took (engine, linkers), µs.
     pub boot_us: u64,
@@ -38,12 +38,12 @@ pub struct KernelReport {
 }
 
 /// One NEAR syscall number's count.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyscallCount {
     /// The number (400–499).
     pub nr: u32,
     /// The operation (the `env` function's name).
-    pub name: &'static str,
+    pub name: String,
     /// Calls made.
     pub count: u64,
 }
@@ -100,7 +100,7 @@ impl KernelStats {
                 let nr = NR_BASE + i as u32;
                 (count > 0).then(|| SyscallCount {
                     nr,
-                    name: syscall_name(nr),
+                    name: syscall_name(nr).to_string(),
                     count,
                 })
             })
@@ -149,7 +149,9 @@ mod tests {
         }
         let r = s.report();
         assert_eq!((r.boot_us, r.tasks_started, r.tasks_running), (7, 1, 0));
-        let counts: Vec<_> = r.syscalls.iter().map(|c| (c.nr, c.name, c.count)).collect();
+        let counts: Vec<_> = (r.syscalls.iter())
+            .map(|c| (c.nr, c.name.as_str(), c.count))
+            .collect();
         assert_eq!(counts, [(400, "storage_write", 2), (420, "log_utf8", 1)]);
     }
 }

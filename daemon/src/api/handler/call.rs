@@ -14,13 +14,7 @@ impl Handler for CallSpec {
     type Output = serde_json::Value;
 
     fn handle(self, ctx: &Context, _items: &mut ItemSink<'_>) -> Result<Self::Output, ApiError> {
-        let req = self.into_call_request()?;
-        if ctx.store().account(&req.account)?.is_none() {
-            return Err(ApiError::failed(format!(
-                "account {} does not exist (deploy a contract first)",
-                req.account
-            )));
-        }
+        let req = self.checked_request(ctx)?;
         let outcome = ctx.executor()?.call(&req);
         serde_json::to_value(&outcome)
             .map_err(|e| ApiError::failed(format!("cannot encode the outcome: {e}")))
@@ -28,6 +22,18 @@ impl Handler for CallSpec {
 }
 
 impl CallSpec {
+    /// The kernel's request, every field checked, on an account that exists.
+    pub(super) fn checked_request(self, ctx: &Context) -> Result<CallRequest, ApiError> {
+        let req = self.into_call_request()?;
+        if ctx.store().account(&req.account)?.is_none() {
+            return Err(ApiError::failed(format!(
+                "account {} does not exist (deploy a contract first)",
+                req.account
+            )));
+        }
+        Ok(req)
+    }
+
     /// The kernel's request, every field checked; the messages name the CLI's options
     /// because that is where most specs come from.
     fn into_call_request(self) -> Result<CallRequest, ApiError> {

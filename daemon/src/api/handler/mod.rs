@@ -2,6 +2,7 @@
 //! receive a [`Request`] they have not looked into.
 
 mod call;
+mod compare;
 mod deploy;
 mod ping;
 mod run;
@@ -12,7 +13,7 @@ mod state_rm;
 mod stats;
 
 pub use run::RunReport;
-pub use stats::{StatsReport, StoreReport};
+pub use stats::{ExecutionStats, StatsReport, StoreReport};
 
 use outlayer_fs::AccountId;
 use serde::de::DeserializeOwned;
@@ -47,6 +48,7 @@ pub fn dispatch(
         Request::StateRm(r) => to_json(ctx.run(r, items)),
         Request::Deploy(r) => to_json(ctx.run(r, items)),
         Request::Call(r) => to_json(ctx.run(r, items)),
+        Request::Compare(r) => to_json(ctx.run(r, items)),
         Request::Stats(r) => to_json(ctx.run(r, items)),
         Request::Run(r) => to_json(ctx.run(r, items)),
     }
