@@ -247,6 +247,7 @@ fn stats_count_executions_by_mode() {
     call(&d, &["c.near", "increment", "--mode", "linux"]);
     call(&d, &["c.near", "increment", "--mode", "linux"]);
     call(&d, &["c.near", "no_such_method", "--mode", "linux"]);
+    assert_eq!(count_file(&d), 3, "read through the mount");
     let s = stats();
     let x = &s["execution"];
     assert_eq!(x["calls"]["direct"]["succeeded"], 1, "{s}");
@@ -270,4 +271,29 @@ fn stats_count_executions_by_mode() {
         "{s}"
     );
     assert!(s["uptime_s"].as_f64().is_some_and(|u| u > 0.0), "{s}");
+    // The linux-mode calls' state sessions are 9P; the read above is FUSE.
+    assert!(
+        s["ninep_messages"]["Twalk"]
+            .as_u64()
+            .is_some_and(|n| n >= 2),
+        "{s}"
+    );
+    assert!(
+        s["ninep_messages"]["Tattach"]
+            .as_u64()
+            .is_some_and(|n| n >= 2),
+        "{s}"
+    );
+    assert!(
+        s["fuse_operations"]["lookup"]
+            .as_u64()
+            .is_some_and(|n| n >= 1),
+        "{s}"
+    );
+    assert!(
+        s["fuse_operations"]["read"]
+            .as_u64()
+            .is_some_and(|n| n >= 1),
+        "{s}"
+    );
 }

@@ -61,8 +61,22 @@ fn table(r: &StatsReport, now: SystemTime) -> String {
 
 /// What was executed, when anything was.
 fn execution_lines(r: &StatsReport) -> Vec<String> {
+    let counts = |m: &std::collections::BTreeMap<String, u64>| {
+        let v: Vec<String> = m.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    let served = [
+        format!("9P requests      {}", counts(&r.ninep_messages)),
+        format!("FUSE requests    {}", counts(&r.fuse_operations)),
+    ];
     let Some(x) = &r.execution else {
-        return vec!["executions       none in this process".into()];
+        let mut lines = vec!["executions       none in this process".to_string()];
+        lines.extend(served);
+        return lines;
     };
     let (d, l) = (x.calls.direct, x.calls.linux);
     let failures: Vec<String> = (x.calls.failures_by_kind.iter())
@@ -86,6 +100,9 @@ fn execution_lines(r: &StatsReport) -> Vec<String> {
             x.module_cache.compiled, x.module_cache.disk_hits, x.module_cache.memory_hits
         ),
     ]
+    .into_iter()
+    .chain(served)
+    .collect()
 }
 
 /// `n` bytes in binary units with one decimal.
@@ -115,6 +132,8 @@ mod tests {
         let report = StatsReport {
             uptime_s: 12.0,
             execution: None,
+            ninep_messages: Default::default(),
+            fuse_operations: [("lookup".to_string(), 3)].into(),
             store: StoreReport {
                 data_dir: "/d".into(),
                 stats: StoreStats {
@@ -136,6 +155,8 @@ mod tests {
         assert!(t.contains("~1.0 GiB in ~7 keys"), "{t}");
         assert!(t.contains("2023-11-14T22:13:20Z (1m 30s ago)"), "{t}");
         assert!(t.contains("executions       none in this process"), "{t}");
+        assert!(t.contains("9P requests      none"), "{t}");
+        assert!(t.contains("FUSE requests    lookup 3"), "{t}");
         let mut never = report;
         never.store.stats.last_flush_ns = None;
         assert!(table(&never, now).contains("last flush     never"));
@@ -159,6 +180,8 @@ mod tests {
         };
         let report = StatsReport {
             uptime_s: 5.0,
+            ninep_messages: [("Twalk".to_string(), 4)].into(),
+            fuse_operations: Default::default(),
             store: StoreReport {
                 data_dir: "/d".into(),
                 stats: StoreStats::default(),
@@ -174,5 +197,6 @@ mod tests {
         assert!(t.contains("linux          0 ok, 1 failed"), "{t}");
         assert!(t.contains("failures       GuestPanic 1"), "{t}");
         assert!(t.contains("syscalls       400 storage_write 2"), "{t}");
+        assert!(t.contains("9P requests      Twalk 4"), "{t}");
     }
 }

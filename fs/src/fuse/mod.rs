@@ -9,7 +9,10 @@
 //! can deadlock the kernel). So the next `stat` and `cat` see the new value, and repeated
 //! lookups cost no round trip.
 
+mod counts;
 mod invalidate;
+
+pub use counts::operations_served;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -97,6 +100,7 @@ impl FuseAdapter {
     /// Runs a request body; a panic in it becomes EIO (the dropped reply sends it) instead
     /// of killing the worker thread and hanging the mount.
     fn guarded(&self, op: &'static str, body: impl FnOnce()) {
+        counts::count(op);
         if catch_unwind(AssertUnwindSafe(body)).is_err() {
             tracing::error!(op, "request handler panicked; replied EIO");
         }

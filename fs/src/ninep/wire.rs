@@ -354,6 +354,15 @@ macro_rules! message_enum {
                 }
             }
 
+            /// The name of the message with type code `code` (`Twalk`), if it is one of
+            /// this direction's.
+            pub fn type_name(code: u8) -> Option<&'static str> {
+                match code {
+                    $($code => Some(stringify!($ty)),)+
+                    _ => None,
+                }
+            }
+
             pub(crate) fn encode_body(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
                 match self {
                     $(Self::$variant(m) => m.encode_body(out),)+

@@ -20,6 +20,12 @@ pub struct StatsReport {
     /// What was executed; absent until something runs wasm in this process.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution: Option<ExecutionStats>,
+    /// 9P requests served by this process (sockets and guest tasks' sessions), by type.
+    #[serde(default)]
+    pub ninep_messages: std::collections::BTreeMap<String, u64>,
+    /// FUSE requests served by this process's mounts, by operation.
+    #[serde(default)]
+    pub fuse_operations: std::collections::BTreeMap<String, u64>,
 }
 
 /// What the process has executed.
@@ -60,6 +66,15 @@ impl Handler for Stats {
                 stats: store.stats()?,
             },
             execution,
+            ninep_messages: by_name(outlayer_fs::ninep::server::messages_served()),
+            fuse_operations: by_name(outlayer_fs::fuse::operations_served()),
         })
     }
+}
+
+fn by_name(counts: Vec<(&'static str, u64)>) -> std::collections::BTreeMap<String, u64> {
+    counts
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
 }

@@ -15,6 +15,7 @@
 //! [`InProcess`], a session with no stream and no runtime: each request is served on the
 //! calling thread, for the guest kernel's synchronous client.
 
+mod counts;
 mod in_process;
 mod ops;
 mod request;
@@ -31,6 +32,7 @@ use tokio::task::JoinSet;
 
 use super::*;
 use crate::statefs::StateFs;
+pub use counts::messages_served;
 pub use in_process::InProcess;
 use ops::Session;
 use request::{rflush, rlerror, Incoming};

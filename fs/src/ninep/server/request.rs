@@ -55,7 +55,10 @@ impl Session {
     /// lost: the stream cannot be read on.
     pub(super) fn decode(&self, frame: &[u8]) -> io::Result<Incoming> {
         match decode_request(frame, self.msize.load(Ordering::Relaxed)) {
-            Ok((tag, msg)) => Ok(Incoming::Request(tag, msg)),
+            Ok((tag, msg)) => {
+                super::counts::count(msg.msg_type());
+                Ok(Incoming::Request(tag, msg))
+            }
             Err(e) => match e.tag {
                 Some(tag) => {
                     tracing::debug!("9P: {e}");
