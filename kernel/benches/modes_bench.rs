@@ -6,8 +6,12 @@
 //! session bound to the call's transaction, and every storage host function as 9P round
 //! trips; the figures below the table say how many.
 //!
+//! The last row is the example WASI counter (`guest/programs/c/counter_files.c`, stdio on
+//! `/near/state/count`) deployed as a contract: a whole WASI task per call, in linux mode
+//! only; its ratio is against the near-sdk counter's `increment` in direct mode.
+//!
 //! `cargo bench -p outlayer-kernel --bench modes_bench` (contracts built by
-//! guest/build-contracts.sh).
+//! guest/build-contracts.sh, programs by guest/build-programs.sh).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -22,6 +26,10 @@ use serde_json::json;
 #[path = "../../tests/src/contracts.rs"]
 #[allow(unreachable_pub, dead_code)]
 mod contracts;
+
+#[path = "../../tests/src/programs.rs"]
+#[allow(unreachable_pub, dead_code)]
+mod programs;
 
 const ROUNDS: usize = 11;
 const CALLS: usize = 200;
@@ -55,6 +63,8 @@ fn main() {
         let code = std::fs::read(contracts::contract_path(name)).unwrap();
         exec.deploy(&acc(account), &code).unwrap();
     }
+    let program = std::fs::read(programs::program_path("counter_files")).unwrap();
+    exec.deploy(&acc("files.near"), &program).unwrap();
     let call = |account: &str, method: &str, args: serde_json::Value, deposit: u128| {
         let mut r = CallRequest::new(acc(account), method, serde_json::to_vec(&args).unwrap());
         r.deposit = deposit;
@@ -122,6 +132,24 @@ fn main() {
             median(ratios)
         );
     }
+    // The WASI counter: linux mode only, against the near-sdk counter in direct mode.
+    let wasi = call("files.near", "increment", json!({}), 0);
+    let direct = &cases[0].1;
+    per_call(&exec, &wasi, Mode::Linux);
+    let (mut d, mut l, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let a = per_call(&exec, direct, Mode::Direct);
+        let b = per_call(&exec, &wasi, Mode::Linux);
+        d.push(a);
+        l.push(b);
+        ratios.push(b / a);
+    }
+    println!(
+        "| WASI counter_files.increment (vs counter.increment direct) | {:.1} | {:.1} | {:.2} |",
+        median(d),
+        median(l),
+        median(ratios)
+    );
     let stats = exec.kernel().stats();
     let tasks = stats.tasks_started.max(1) as f64;
     let syscalls: u64 = stats.syscalls.iter().map(|c| c.count).sum();

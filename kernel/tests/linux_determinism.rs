@@ -106,6 +106,16 @@ fn a_module_must_be_a_wasi_command() {
         \x03\x02\x01\0\x07\x0a\x01\x06_start\0\x01\x0a\x04\x01\x02\0\x0b";
     let linked = run(env_import);
     assert_eq!(linked.error_kind(), Some("LinkError"), "{linked:?}");
+    // Run by its hash alone, a program the kernel does not have ready is refused as such
+    // (the caller then passes the code).
+    let mut by_hash = TaskSpec::new(Vec::new(), "x");
+    by_hash.code_hash = Some([7; 32]);
+    let o = kernel().run(by_hash);
+    assert_eq!(
+        o.error_kind(),
+        Some(outlayer_kernel::linux::PROGRAM_NOT_READY),
+        "{o:?}"
+    );
 }
 
 /// Limits at their extremes are limits, not arithmetic overflows.

@@ -292,7 +292,7 @@ impl Executor {
                 return Err(CallError::WrongMode(msg).into());
             }
             (CodeKind::WasiProgram, _) => {
-                return Ok(self.call_program(req, SharedTxn::new(txn), finish));
+                return Ok(self.call_program(req, SharedTxn::new(txn), &hash, finish));
             }
             (CodeKind::NearContract, mode) => mode.unwrap_or_default(),
         };

@@ -14,7 +14,8 @@
 use outlayer_fs::store::SharedTxn;
 
 use super::{CallError, CallRequest, Executor, Finish};
-use crate::linux::{Capture, StateBinding, TaskContext, TaskOutcome, TaskSpec};
+use crate::engine::CodeHash;
+use crate::linux::{Capture, StateBinding, TaskContext, TaskOutcome, TaskSpec, PROGRAM_NOT_READY};
 use crate::mode::Mode;
 use crate::near::{ReturnData, MAX_GAS};
 use crate::outcome::Outcome;
@@ -87,23 +88,17 @@ fn failure(req: &CallRequest, t: &TaskOutcome, stderr: &str) -> Option<CallError
 }
 
 impl Executor {
-    /// Runs the WASI program of `req.account` as a linux-mode call in `txn`, ended as
-    /// `finish` says on success. Its failures are outcomes of linux mode.
-    pub(super) fn call_program(
+    /// Runs the program (`code`, or none when the kernel has `hash` ready) as the task of
+    /// `req` in `txn`; returns how it ended, its stdout and its stderr.
+    fn run_task(
         &self,
         req: &CallRequest,
-        txn: SharedTxn,
-        finish: Finish<'_>,
-    ) -> Outcome {
-        let code = match self.store.code(&req.account) {
-            Ok(Some(code)) => code,
-            Ok(None) => {
-                let e = CallError::CodeDoesNotExist(req.account.clone());
-                return Outcome::failure(Mode::Linux, &e, Vec::new(), 0);
-            }
-            Err(e) => return Outcome::failure(Mode::Linux, &e.into(), Vec::new(), 0),
-        };
+        txn: &SharedTxn,
+        hash: &CodeHash,
+        code: Vec<u8>,
+    ) -> (TaskOutcome, Capture, Capture) {
         let mut spec = TaskSpec::new(code, req.account.as_str());
+        spec.code_hash = Some(*hash);
         spec.argv.push(req.method.clone());
         spec.env = environment(req);
         spec.stdin = Box::new(std::io::Cursor::new(req.args.clone()));
@@ -129,7 +124,46 @@ impl Executor {
         };
         spec.limits.gas = req.gas.min(MAX_GAS);
         spec.limits.timeout = req.timeout;
-        let t = self.kernel.run(spec);
+        (self.kernel.run(spec), out, err)
+    }
+
+    /// Runs the WASI program of `req.account` as a linux-mode call in `txn`, ended as
+    /// `finish` says on success. Its failures are outcomes of linux mode.
+    pub(super) fn call_program(
+        &self,
+        req: &CallRequest,
+        txn: SharedTxn,
+        hash: &CodeHash,
+        finish: Finish<'_>,
+    ) -> Outcome {
+        // A warm program is run by its hash: its code is neither read nor hashed again (and
+        // read after all if the kernel dropped it in between).
+        let mut run = self
+            .kernel
+            .is_ready(hash)
+            .then(|| self.run_task(req, &txn, hash, Vec::new()));
+        if run
+            .as_ref()
+            .is_none_or(|(t, ..)| t.error_kind() == Some(PROGRAM_NOT_READY))
+        {
+            let code = match self.store.code(&req.account) {
+                Ok(Some(code)) => code,
+                Ok(None) => {
+                    let e = CallError::CodeDoesNotExist(req.account.clone());
+                    return Outcome::failure(Mode::Linux, &e, Vec::new(), 0);
+                }
+                Err(e) => return Outcome::failure(Mode::Linux, &e.into(), Vec::new(), 0),
+            };
+            run = Some(self.run_task(req, &txn, hash, code));
+        }
+        let Some((t, out, err)) = run else {
+            return Outcome::failure(
+                Mode::Linux,
+                &CallError::Storage("no task".into()),
+                Vec::new(),
+                0,
+            );
+        };
         let stderr = String::from_utf8_lossy(&err.bytes()).into_owned();
         let mut logs = t.logs.clone();
         logs.extend(stderr.lines().map(str::to_string));

@@ -35,6 +35,10 @@ pub struct Kernel {
     ready: Mutex<LruCache<CodeHash, InstancePre<TaskState>>>,
 }
 
+/// The error kind of a task run by its code hash alone whose program the kernel no longer
+/// has ready (see [`TaskSpec::code_hash`]): the caller runs it again with the code.
+pub const PROGRAM_NOT_READY: &str = "ProgramNotReady";
+
 /// The state side of a task: who commits what when it ends.
 enum Binding {
     /// No state mounted.
@@ -106,15 +110,29 @@ impl Kernel {
     /// Checks that `code` is a WASI command this kernel runs (compiling and linking it, so
     /// its first task does not).
     pub fn check_program(&self, code: &[u8]) -> Result<(), TaskError> {
-        self.prepare(code).map(drop)
+        self.prepare(code, None).map(drop)
+    }
+
+    /// Whether the program with code hash `hash` is compiled and linked here (a task of it
+    /// then needs only the hash: see [`TaskSpec::code_hash`]).
+    pub fn is_ready(&self, hash: &CodeHash) -> bool {
+        self.ready.lock().contains(hash)
     }
 
     /// The program `code`, compiled (through the engine's cache), checked to be a WASI
     /// command and linked.
-    fn prepare(&self, code: &[u8]) -> Result<InstancePre<TaskState>, TaskError> {
-        let hash = Engine::hash(code);
+    fn prepare(
+        &self,
+        code: &[u8],
+        known_hash: Option<CodeHash>,
+    ) -> Result<InstancePre<TaskState>, TaskError> {
+        let hash = known_hash.unwrap_or_else(|| Engine::hash(code));
         if let Some(pre) = self.ready.lock().get(&hash) {
             return Ok(pre.clone());
+        }
+        if code.is_empty() && known_hash.is_some() {
+            let msg = "the program is no longer ready here: run it with its code";
+            return Err(TaskError::new(PROGRAM_NOT_READY, msg));
         }
         let module = self
             .engine
@@ -136,7 +154,7 @@ impl Kernel {
     }
 
     fn try_run(&self, mut spec: TaskSpec, outcome: &mut TaskOutcome) -> Result<(), TaskError> {
-        let pre = self.prepare(&spec.code)?;
+        let pre = self.prepare(&spec.code, spec.code_hash)?;
 
         let (task, binding) = build_task(&mut spec, self.task_started())?;
         let mut store = Store::new(self.engine.wasmtime(Profile::WasiProgram), task);

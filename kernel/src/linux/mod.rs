@@ -80,7 +80,7 @@ pub mod wasi;
 pub use clock::{TaskClock, TaskRandom, NS_PER_FUEL};
 pub use contract::ContractTask;
 pub use errno::Errno;
-pub use kernel::Kernel;
+pub use kernel::{Kernel, PROGRAM_NOT_READY};
 pub use near::TaskExternal;
 pub use spec::{
     HostMount, Limits, StateBinding, TaskContext, TaskError, TaskOutcome, TaskSpec,

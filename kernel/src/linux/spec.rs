@@ -109,6 +109,10 @@ pub struct HostMount {
 pub struct TaskSpec {
     /// The program: a `wasm32-wasip1` command module.
     pub code: Vec<u8>,
+    /// The sha256 of `code`, when the caller knows it (the store keeps every deployed
+    /// code's): the kernel then does not hash the code, and `code` may be empty when the
+    /// kernel has that program ready ([`crate::linux::Kernel::is_ready`]).
+    pub code_hash: Option<[u8; 32]>,
     /// argv, `argv[0]` (the program's name) first.
     pub argv: Vec<String>,
     /// The environment: only these variables exist.
@@ -155,6 +159,7 @@ impl TaskSpec {
             state: None,
             state_at: DEFAULT_STATE_AT.to_string(),
             state_read_only: false,
+            code_hash: None,
             context: TaskContext::default(),
             limits: Limits::default(),
             dry_run: false,
