@@ -393,12 +393,6 @@ impl Executor {
     }
 
     fn context(&self, req: &CallRequest, storage_usage: u64) -> VmContext {
-        let mut seed = sha2::Sha256::new();
-        seed.update(req.account.as_str());
-        seed.update(req.block_height.to_le_bytes());
-        seed.update(req.block_timestamp_ns.to_le_bytes());
-        seed.update(req.method.as_bytes());
-        seed.update(&req.args);
         VmContext {
             current_account_id: req.account.as_str().to_string(),
             signer_account_id: req.signer.as_str().to_string(),
@@ -414,11 +408,22 @@ impl Executor {
             storage_usage,
             attached_deposit: if req.view { 0 } else { req.deposit },
             prepaid_gas: req.gas.min(MAX_GAS),
-            random_seed: seed.finalize().to_vec(),
+            random_seed: random_seed(req).to_vec(),
             view: req.view,
             chain_id: "outlayer".to_string(),
         }
     }
+}
+
+/// The call's random seed: a function of the request only, so a call is deterministic.
+fn random_seed(req: &CallRequest) -> [u8; 32] {
+    let mut seed = sha2::Sha256::new();
+    seed.update(req.account.as_str());
+    seed.update(req.block_height.to_le_bytes());
+    seed.update(req.block_timestamp_ns.to_le_bytes());
+    seed.update(req.method.as_bytes());
+    seed.update(&req.args);
+    seed.finalize().into()
 }
 
 /// Ends an execution: what the VM leaves, with the run's result; its state access is

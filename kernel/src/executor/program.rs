@@ -110,15 +110,10 @@ impl Executor {
             txn: txn.clone(),
         });
         spec.state_read_only = req.view;
-        let mut seed = [0u8; 32];
-        let vm = self.context(req, 0);
-        for (s, v) in seed.iter_mut().zip(&vm.random_seed) {
-            *s = *v;
-        }
         spec.context = TaskContext {
             block_height: req.block_height,
             block_timestamp_ns: req.block_timestamp_ns,
-            random_seed: seed,
+            random_seed: super::random_seed(req),
             signer: Some(req.signer.clone()),
             predecessor: Some(req.predecessor.clone()),
         };
