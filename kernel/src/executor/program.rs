@@ -133,31 +133,19 @@ impl Executor {
     ) -> Outcome {
         // A warm program is run by its hash: its code is neither read nor hashed again (and
         // read after all if the kernel dropped it in between).
-        let mut run = self
-            .kernel
-            .is_ready(hash)
-            .then(|| self.run_task(req, &txn, hash, Vec::new()));
-        if run
-            .as_ref()
-            .is_none_or(|(t, ..)| t.error_kind() == Some(PROGRAM_NOT_READY))
-        {
-            let code = match self.store.code(&req.account) {
-                Ok(Some(code)) => code,
+        let warm = (self.kernel.is_ready(hash))
+            .then(|| self.run_task(req, &txn, hash, Vec::new()))
+            .filter(|(t, ..)| t.error_kind() != Some(PROGRAM_NOT_READY));
+        let (t, out, err) = match warm {
+            Some(run) => run,
+            None => match self.store.code(&req.account) {
+                Ok(Some(code)) => self.run_task(req, &txn, hash, code),
                 Ok(None) => {
                     let e = CallError::CodeDoesNotExist(req.account.clone());
                     return Outcome::failure(Mode::Linux, &e, Vec::new(), 0);
                 }
                 Err(e) => return Outcome::failure(Mode::Linux, &e.into(), Vec::new(), 0),
-            };
-            run = Some(self.run_task(req, &txn, hash, code));
-        }
-        let Some((t, out, err)) = run else {
-            return Outcome::failure(
-                Mode::Linux,
-                &CallError::Storage("no task".into()),
-                Vec::new(),
-                0,
-            );
+            },
         };
         let stderr = String::from_utf8_lossy(&err.bytes()).into_owned();
         let mut logs = t.logs.clone();
