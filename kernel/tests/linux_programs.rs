@@ -99,6 +99,7 @@ fn call_with(
         random_seed: [42; 32],
         signer: Some(caller.clone()),
         predecessor: Some(caller),
+        ..TaskContext::default()
     };
     tweak(&mut spec);
     let outcome = kernel().run(spec);

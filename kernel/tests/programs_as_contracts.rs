@@ -156,3 +156,33 @@ fn traps_gas_and_time_are_the_calls_errors() {
     slow.timeout = std::time::Duration::from_millis(1);
     assert_eq!(e.exec.call(&slow).error_kind(), Some("Timeout"));
 }
+
+/// A promise a program makes through `near_promise_create` is a receipt of its outcome,
+/// with its gas in `gas_used`, as a contract's would be; a view cannot make one.
+#[test]
+fn a_programs_promises_are_receipts_of_its_outcome() {
+    let e = env();
+    e.deploy("notifier.near", "counter_syscall");
+    let o = e.call("notifier.near", "notify", "watcher.near\n");
+    assert!(o.is_success(), "{o:?}");
+    assert_eq!(o.return_value, b"1\n");
+    let receipts = serde_json::to_value(&o.receipts).expect("json");
+    assert_eq!(receipts.as_array().map(Vec::len), Some(1), "{receipts}");
+    let r = &receipts[0];
+    assert_eq!(r["receiver_id"], "watcher.near", "{r}");
+    let call = &r["actions"][0];
+    assert_eq!(call["type"], "FunctionCall", "{r}");
+    assert_eq!(call["method_name"], "on_count");
+    assert_eq!(call["args"], serde_json::json!({"count": 1}));
+    assert_eq!(call["gas"], 5 * TGAS);
+    assert!(o.gas_used >= o.gas_burnt + 5 * TGAS, "{o:?}");
+    assert_eq!(e.key("notifier.near", b"count"), Some(b"1".to_vec()));
+
+    // A failing program's promises go nowhere; a view's are refused.
+    let view = e
+        .exec
+        .call(&e.req("notifier.near", "notify", "watcher.near").into_view());
+    assert!(!view.is_success(), "{view:?}");
+    assert!(view.receipts.is_empty(), "{view:?}");
+    assert_eq!(e.key("notifier.near", b"count"), Some(b"1".to_vec()));
+}

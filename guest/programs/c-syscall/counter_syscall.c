@@ -9,6 +9,8 @@
  *   increment | decrement   change the count by one; log "count = N"; print N
  *   get_count               print the count (0 before the first write)
  *   reset                   set it to 0; log "count = 0"; print nothing
+ *   notify                  increment, then call `on_count({"count":N})` on the account
+ *                           named on stdin (a promise: the call's outcome lists its receipt)
  *
  * Exit status: 0 done, 1 refused or failed (nothing is committed), 2 unknown method. */
 #include <errno.h>
@@ -62,6 +64,32 @@ static void store(unsigned long long v) {
     syscall(SYS_near_log, msg, (size_t)len);
 }
 
+/* The arguments: an account id, alone on stdin. */
+static void read_receiver(char *buf, size_t size) {
+    size_t n = fread(buf, 1, size - 1, stdin);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+        n--;
+    buf[n] = '\0';
+    if (n == 0)
+        fail("notify", "give the receiver's account id as the arguments");
+    for (size_t i = 0; i < n; i++)
+        if (buf[i] == '"' || buf[i] == '\\')
+            fail("notify", "not an account id");
+}
+
+/* Asks `receiver` to run on_count with the new count, with 5 Tgas and no deposit. */
+static void notify(const char *receiver, unsigned long long count) {
+    char spec[256];
+    int len = snprintf(spec, sizeof spec,
+                       "{\"receiver_id\":\"%s\",\"method_name\":\"on_count\","
+                       "\"args\":{\"count\":%llu},\"gas\":5000000000000}",
+                       receiver, count);
+    if (len < 0 || len >= (int)sizeof spec)
+        fail("notify", "receiver id too long");
+    if (syscall(SYS_near_promise_create, spec, (size_t)len) < 0)
+        fail("promise_create", strerror(errno));
+}
+
 int main(int argc, char **argv) {
     const char *method = argc > 1 ? argv[1] : "";
     unsigned long long count;
@@ -80,11 +108,20 @@ int main(int argc, char **argv) {
             fail("decrement", "count is already 0");
         store(--count);
         printf("%llu\n", count);
+    } else if (strcmp(method, "notify") == 0) {
+        char receiver[128];
+        read_receiver(receiver, sizeof receiver);
+        count = load();
+        if (count == (unsigned long long)-1)
+            fail("notify", "count would overflow");
+        store(++count);
+        notify(receiver, count);
+        printf("%llu\n", count);
     } else if (strcmp(method, "reset") == 0) {
         store(0);
     } else {
         fprintf(stderr, "counter_syscall: unknown method '%s' "
-                        "(increment, decrement, get_count, reset)\n", method);
+                        "(increment, decrement, get_count, reset, notify)\n", method);
         return 2;
     }
     return 0;

@@ -116,6 +116,8 @@ impl Executor {
             random_seed: super::random_seed(req),
             signer: Some(req.signer.clone()),
             predecessor: Some(req.predecessor.clone()),
+            attached_deposit: if req.view { 0 } else { req.deposit },
+            view: req.view,
         };
         spec.limits.gas = req.gas.min(MAX_GAS);
         spec.limits.timeout = req.timeout;
@@ -165,8 +167,8 @@ impl Executor {
             result,
             logs,
             t.gas_burnt,
-            t.gas_burnt,
-            Vec::new(),
+            t.gas_used,
+            t.receipts,
         )
     }
 }

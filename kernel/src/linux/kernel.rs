@@ -95,6 +95,8 @@ impl Kernel {
             gas_burnt: 0,
             syscalls: Default::default(),
             logs: Vec::new(),
+            receipts: Vec::new(),
+            gas_used: 0,
             state_write_refused: false,
             duration: Duration::ZERO,
         };
@@ -200,6 +202,8 @@ impl Kernel {
         let mut vm = near.logic.finish(matches!(ended, Ok(0)));
         outcome.gas_burnt = vm.gas_burnt;
         outcome.logs = vm.logs;
+        outcome.gas_used = vm.gas_used;
+        outcome.receipts = vm.receipts;
         let flushed = vm.ext.flush();
         drop((fds, vfs, vm.ext));
         let cap_hit = stdio.cap_hit();

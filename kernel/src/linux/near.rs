@@ -81,10 +81,10 @@ pub(super) fn vm_context(
         account_balance: 0,
         account_locked_balance: 0,
         storage_usage,
-        attached_deposit: 0,
+        attached_deposit: ctx.attached_deposit,
         prepaid_gas: gas,
         random_seed: ctx.random_seed.to_vec(),
-        view: false,
+        view: ctx.view,
         chain_id: "outlayer".to_string(),
     }
 }

@@ -29,6 +29,10 @@ pub struct TaskContext {
     pub signer: Option<AccountId>,
     /// The predecessor NEAR syscalls report (default: the mounted account).
     pub predecessor: Option<AccountId>,
+    /// The deposit NEAR syscalls report (`near_attached_deposit`), in yoctoNEAR.
+    pub attached_deposit: u128,
+    /// A view: the NEAR syscalls refuse writes and promises as direct mode's views do.
+    pub view: bool,
 }
 
 impl Default for TaskContext {
@@ -40,6 +44,8 @@ impl Default for TaskContext {
             random_seed: [0; 32],
             signer: None,
             predecessor: None,
+            attached_deposit: 0,
+            view: false,
         }
     }
 }
@@ -186,6 +192,11 @@ pub struct TaskOutcome {
     pub syscalls: BTreeMap<String, u64>,
     /// What the program logged with `near_log`, in order.
     pub logs: Vec<String>,
+    /// Receipts the program created through the NEAR syscalls (`near_promise_*`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub receipts: Vec<crate::near::Receipt>,
+    /// Gas burnt plus gas handed to those receipts.
+    pub gas_used: Gas,
     /// Whether the read-only state refused a change (see [`TaskSpec::state_read_only`]).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub state_write_refused: bool,

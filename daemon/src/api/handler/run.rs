@@ -132,6 +132,7 @@ impl RunSpec {
                 .as_deref()
                 .map(|s| parse_account(s, "--predecessor"))
                 .transpose()?,
+            ..TaskContext::default()
         })
     }
 }
