@@ -101,13 +101,18 @@ fn main() {
             call("counter.near", "get_count", json!({}), 0).into_view(),
         ),
     ];
-    // Profiling aid: `MODES_BENCH_PROFILE=N` runs only case N in linux mode, for a while.
+    // Profiling aid: `MODES_BENCH_PROFILE=N` runs only case N, for a while, in linux mode
+    // (`MODES_BENCH_PROFILE_MODE=direct` for direct mode).
     if let Some(n) = std::env::var("MODES_BENCH_PROFILE")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
     {
+        let mode = match std::env::var("MODES_BENCH_PROFILE_MODE").as_deref() {
+            Ok("direct") => Mode::Direct,
+            _ => Mode::Linux,
+        };
         for _ in 0..400 {
-            per_call(&exec, &cases[n.min(cases.len() - 1)].1, Mode::Linux);
+            per_call(&exec, &cases[n.min(cases.len() - 1)].1, mode);
         }
         return;
     }
@@ -150,12 +155,41 @@ fn main() {
         median(l),
         median(ratios)
     );
-    let stats = exec.kernel().stats();
-    let tasks = stats.tasks_started.max(1) as f64;
-    let syscalls: u64 = stats.syscalls.iter().map(|c| c.count).sum();
+    let mut all: Vec<(&str, CallRequest)> = cases.into();
+    all.push(("WASI counter_files.increment", wasi));
+    where_the_time_goes(&exec, &all);
+}
+
+/// What one linux-mode call of each case crosses, from the statistics `outlayerd stats`
+/// reports: NEAR syscalls (host functions) and 9P requests by type.
+fn where_the_time_goes(exec: &Executor, cases: &[(&str, CallRequest)]) {
+    let syscalls = || -> u64 { exec.kernel().stats().syscalls.iter().map(|c| c.count).sum() };
+    let served = || -> std::collections::BTreeMap<&'static str, u64> {
+        outlayer_fs::ninep::server::messages_served()
+            .into_iter()
+            .collect()
+    };
     println!(
-        "\nlinux mode: {} tasks, {:.1} NEAR syscalls per task",
-        stats.tasks_started,
-        syscalls as f64 / tasks
+        "\n| linux-mode call | NEAR syscalls / call | 9P requests / call | 9P requests by type |"
     );
+    println!("|---|---:|---:|---|");
+    for (name, req) in cases {
+        let (s0, m0) = (syscalls(), served());
+        per_call(exec, req, Mode::Linux);
+        let (s1, m1) = (syscalls(), served());
+        let per = |n: u64| n as f64 / CALLS as f64;
+        let by_type: Vec<String> = m1
+            .iter()
+            .map(|(t, n)| (t, n - m0.get(t).copied().unwrap_or(0)))
+            .filter(|(_, n)| *n > 0)
+            .map(|(t, n)| format!("{t} {:.1}", per(n)))
+            .collect();
+        let total: u64 = m1.values().sum::<u64>() - m0.values().sum::<u64>();
+        println!(
+            "| {name} | {:.1} | {:.1} | {} |",
+            per(s1 - s0),
+            per(total),
+            by_type.join(", ")
+        );
+    }
 }

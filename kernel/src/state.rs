@@ -56,6 +56,11 @@ impl External for TxnState {
         let found = t.with_value(key, |_| ()).map_err(storage_err)?;
         Ok(found.is_some())
     }
+
+    /// Writes go to the transaction as they are made: nothing is buffered here.
+    fn flush(&mut self) -> HostResult<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -341,3 +341,40 @@ proptest! {
         }
     }
 }
+
+/// A linux-mode call's storage flush puts its writes into the call's transaction, each
+/// clunk answered, while the 9P session is still open: they are not left to the session's
+/// end, where a failure would go unreported and the call commit without them.
+#[test]
+fn flushed_writes_are_in_the_transaction_before_the_session_ends() {
+    use outlayer_fs::store::SharedTxn;
+    use outlayer_kernel::near::External;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Arc::new(Store::open(&dir.path().join("db")).expect("store"));
+    let exec = Executor::new(store.clone(), &dir.path().join("cache")).expect("executor");
+    let account = acc("flush.near");
+    let mut t = store.begin(&account).expect("begin");
+    t.create_account().expect("account");
+    t.put(b"a", b"1".to_vec()).expect("put");
+    t.commit().expect("commit");
+
+    let txn = SharedTxn::new(store.begin_shared(&account).expect("begin"));
+    let kernel = exec.kernel();
+    let mut ext = kernel
+        .contract_state(store.clone(), txn.clone(), 1)
+        .expect("state");
+    assert_eq!(ext.storage_get(b"a").expect("get"), Some(b"1".to_vec()));
+    assert_eq!(
+        ext.storage_set(b"a", b"2").expect("set"),
+        Some(b"1".to_vec())
+    );
+    assert_eq!(ext.storage_set(b"new", b"x").expect("set"), None);
+    ext.flush().expect("flush");
+    {
+        let t = txn.lock().expect("txn");
+        assert_eq!(t.get(b"a").expect("get"), Some(b"2".to_vec()));
+        assert_eq!(t.get(b"new").expect("get"), Some(b"x".to_vec()));
+    }
+    drop(ext);
+}

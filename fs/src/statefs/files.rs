@@ -347,6 +347,15 @@ impl StateFs {
         // Opening for writing checked this already; a caller's context can only narrow it.
         self.writable(ctx)?;
         let mut st = h.file.state.lock();
+        if st.data.is_none() {
+            // What this handle read is the file as it sees it (close-to-open): the buffer
+            // starts from it rather than from the store again (a read-modify-write of a
+            // key, as a contract does, reads the value once).
+            let mut snap = h.snapshot.lock();
+            if let Some((_, value)) = snap.take().filter(|(g, _)| *g == st.generation) {
+                st.data = Some(Arc::try_unwrap(value).unwrap_or_else(|v| v.to_vec()));
+            }
+        }
         load(self, &mut st)?;
         let buf = st.data.get_or_insert_with(Vec::new);
         let start = if h.flags.append {

@@ -25,10 +25,9 @@ pub trait External {
     fn storage_has_key(&mut self, key: &[u8]) -> HostResult<bool>;
     /// Makes every write so far part of the execution's transaction (state reached through
     /// buffers, such as a 9P session's open files, writes them out here); called before
-    /// the transaction commits.
-    fn flush(&mut self) -> HostResult<()> {
-        Ok(())
-    }
+    /// the transaction commits. No default: a state that buffers must not forget it (an
+    /// inherent `flush` would not override a default one, and its writes would be lost).
+    fn flush(&mut self) -> HostResult<()>;
 }
 
 /// State held in memory: for unit tests and for callers that keep state elsewhere.
@@ -50,6 +49,9 @@ impl External for MemExternal {
     }
     fn storage_has_key(&mut self, key: &[u8]) -> HostResult<bool> {
         Ok(self.map.contains_key(key))
+    }
+    fn flush(&mut self) -> HostResult<()> {
+        Ok(())
     }
 }
 

@@ -86,12 +86,6 @@ impl StateKeys {
         StateKeys { session, io_size }
     }
 
-    /// Puts every write into the transaction now: the task ends.
-    pub fn flush(&self) -> HostResult<()> {
-        let known = std::mem::take(&mut *self.session.keys.lock());
-        known.close(&self.session, true).map_err(storage)
-    }
-
     /// The key's place in the tree (one walk per `/` of the key while directories match).
     fn locate(&self, key: &[u8]) -> Result<KeyPath, Errno> {
         let mut dirs: Vec<Vec<u8>> = Vec::new();
@@ -278,5 +272,12 @@ impl External for StateKeys {
 
     fn storage_has_key(&mut self, key: &[u8]) -> HostResult<bool> {
         self.with_known(key, |_, k| Ok(k.value.is_some()))
+    }
+
+    /// Puts every write into the transaction now, each reported (the task ends; what it
+    /// only read is released with the session).
+    fn flush(&mut self) -> HostResult<()> {
+        let known = std::mem::take(&mut *self.session.keys.lock());
+        known.close(&self.session, true).map_err(storage)
     }
 }
