@@ -124,6 +124,9 @@ pub const RREAD_HEADER_LEN: u32 = 11;
 pub const RREADDIR_HEADER_LEN: u32 = 11;
 /// Bytes of a `Twrite` before its data: `size[4] type[1] tag[2] fid[4] offset[8] count[4]`.
 pub const TWRITE_HEADER_LEN: u32 = 23;
+/// What an encoder reserves for a frame besides its bulk data (a write's or read's bytes):
+/// enough for every other message of a walk, open or attach, so one allocation does.
+pub(crate) const FRAME_SLACK: usize = 128;
 
 /// The most data bytes an `Rread` may carry under `msize`.
 ///

@@ -87,7 +87,12 @@ impl<T: Transport> Client<T> {
     }
 
     fn exchange(&self, tag: u16, msg: &Tmessage) -> ClientResult<Rmessage> {
-        let mut frame = Vec::new();
+        // Sized once: most requests are a few dozen bytes, a write its data and a header.
+        let payload = match msg {
+            Tmessage::Write(w) => w.data.len(),
+            _ => 0,
+        };
+        let mut frame = Vec::with_capacity(FRAME_SLACK + payload);
         encode_request(tag, msg, &mut frame).map_err(|e| ClientError::Protocol(e.to_string()))?;
         let reply = self.transport.rpc(&frame)?;
         let (got, r) =

@@ -84,7 +84,11 @@ impl Session {
         let msize = self.msize.load(Ordering::Relaxed) as usize;
         match res {
             Ok(Ok(reply)) => {
-                let mut out = Vec::new();
+                let payload = match &reply {
+                    Rmessage::Read(r) => r.data.len(),
+                    _ => 0,
+                };
+                let mut out = Vec::with_capacity(FRAME_SLACK + payload);
                 match encode_reply(tag, &reply, &mut out) {
                     Ok(len) if len <= msize => out,
                     _ => rlerror(tag, libc::EIO),
