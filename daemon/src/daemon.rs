@@ -40,6 +40,7 @@ impl Daemon {
         ninep: &NinepArgs,
         http: &HttpArgs,
     ) -> anyhow::Result<Self> {
+        crate::http::check(http)?;
         let signals = shutdown_signals();
         signals.thread_block().context("blocking signals")?;
         let store = Arc::new(Store::open(data_dir)?);

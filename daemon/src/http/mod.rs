@@ -30,16 +30,11 @@ impl HttpServer {
     /// Serves the console when `args` names an address, and prints its URL (with the token)
     /// on stderr and in the log. A non-loopback address needs `--http-allow-remote`.
     pub fn start(ctx: Arc<Context>, args: &HttpArgs) -> anyhow::Result<Option<Self>> {
+        check(args)?;
         let Some(addr) = args.addr else {
             return Ok(None);
         };
         let remote = !addr.ip().is_loopback();
-        if remote && !args.allow_remote {
-            return Err(UsageError(format!(
-                "--http {addr}: only loopback addresses are allowed without --http-allow-remote"
-            ))
-            .into());
-        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .max_blocking_threads(16)
@@ -77,6 +72,17 @@ impl HttpServer {
     /// The console's URL, token included.
     pub fn url(&self) -> &str {
         &self.url
+    }
+}
+
+/// Refuses a non-loopback `--http` without `--http-allow-remote` (before the daemon takes
+/// its store, so a refused start changes nothing).
+pub fn check(args: &HttpArgs) -> Result<(), UsageError> {
+    match args.addr {
+        Some(addr) if !addr.ip().is_loopback() && !args.allow_remote => Err(UsageError(format!(
+            "--http {addr}: only loopback addresses are allowed without --http-allow-remote"
+        ))),
+        _ => Ok(()),
     }
 }
 
