@@ -18,6 +18,9 @@ packages=(
   # cannot run in an initramfs without libc), kmod resolves the 9p modules' dependencies,
   # cpio/xz-utils/zstd build the initramfs and unpack the kernel image and modules.
   qemu-system-x86 linux-image-amd64 busybox-static kmod cpio xz-utils zstd
+  # tests/tests/web_console.rs: the web console in Debian's Chromium, driven by
+  # playwright-core (npm ci into ~/.cache/outlayer-npm by the test, from tests/web's lock).
+  chromium nodejs npm
 )
 missing=()
 for p in "${packages[@]}"; do

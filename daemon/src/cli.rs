@@ -197,6 +197,9 @@ pub struct MountArgs {
     #[command(flatten)]
     /// 9P listeners besides the mount
     pub ninep: NinepArgs,
+    #[command(flatten)]
+    /// The web console
+    pub http: HttpArgs,
 }
 
 /// `outlayerd serve`.
@@ -205,6 +208,22 @@ pub struct ServeArgs {
     #[command(flatten)]
     /// Where to listen (default: the 9P socket in the runtime directory)
     pub ninep: NinepArgs,
+    #[command(flatten)]
+    /// The web console
+    pub http: HttpArgs,
+}
+
+/// The web console (`daemon/src/http`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct HttpArgs {
+    /// Serve the web console on this address, e.g. 127.0.0.1:8080 (port 0 picks a free one);
+    /// its URL, with the access token, is printed at start
+    #[arg(long = "http", id = "http_addr", value_name = "ADDR")]
+    pub addr: Option<std::net::SocketAddr>,
+    /// Allow --http on an address that is not loopback (anyone who reaches it with the
+    /// token controls the daemon; the Host header is then not checked)
+    #[arg(long = "http-allow-remote", requires = "http_addr")]
+    pub allow_remote: bool,
 }
 
 /// 9P2000.L listeners.

@@ -14,35 +14,48 @@ use nix::sys::signal::{SigSet, Signal};
 use outlayer_fs::statefs::StateFs;
 use outlayer_fs::store::Store;
 
-use crate::cli::NinepArgs;
+use crate::api;
+use crate::cli::{HttpArgs, NinepArgs};
 use crate::config;
 use crate::control::ControlServer;
+use crate::http::HttpServer;
 use crate::ninep::Listeners;
 
-/// A running daemon: store, control socket and 9P listeners over one `StateFs`.
+/// A running daemon: store, control socket, 9P listeners and web console over one `StateFs`
+/// and one request context (one executor, one set of statistics).
 pub struct Daemon {
     signals: SigSet,
     store: Arc<Store>,
     fs: Arc<StateFs>,
     control: ControlServer,
     listeners: Listeners,
+    http: Option<HttpServer>,
 }
 
 impl Daemon {
     /// Starts the daemon of `data_dir`; `read_only` refuses every change through the files.
-    pub fn start(data_dir: &Path, read_only: bool, ninep: &NinepArgs) -> anyhow::Result<Self> {
+    pub fn start(
+        data_dir: &Path,
+        read_only: bool,
+        ninep: &NinepArgs,
+        http: &HttpArgs,
+    ) -> anyhow::Result<Self> {
+        crate::http::check(http)?;
         let signals = shutdown_signals();
         signals.thread_block().context("blocking signals")?;
         let store = Arc::new(Store::open(data_dir)?);
-        let control = ControlServer::start(&config::control_socket(data_dir), store.clone())?;
+        let ctx = Arc::new(api::Context::new(store.clone()));
+        let control = ControlServer::start(&config::control_socket(data_dir), ctx.clone())?;
         let fs = Arc::new(StateFs::new(store.clone(), read_only));
         let listeners = Listeners::start(fs.clone(), ninep)?;
+        let http = HttpServer::start(ctx, http)?;
         Ok(Daemon {
             signals,
             store,
             fs,
             control,
             listeners,
+            http,
         })
     }
 
@@ -71,8 +84,10 @@ impl Daemon {
             fs,
             control,
             listeners,
+            http,
             ..
         } = self;
+        drop(http);
         drop(listeners);
         // Access times read since the last batch (see `statefs::atime`).
         fs.persist_atimes()?;

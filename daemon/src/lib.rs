@@ -1,7 +1,7 @@
 //! outlayerd: the daemon and its CLI. `run` is `main` as a library, so tests can drive it.
 //!
 //! `api` is the request API every front end shares; `commands` is the CLI's use of it,
-//! `control` the daemon's socket for it. `mount` and `serve` start the daemon (`daemon`).
+//! `control` the daemon's socket for it, `http` the web console over it. `mount` and `serve` start the daemon (`daemon`).
 
 pub mod api;
 pub mod cli;
@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod control;
 pub mod daemon;
+pub mod http;
 pub mod mount;
 pub mod ninep;
 pub mod serve;

@@ -28,7 +28,7 @@ pub fn run(data_dir: &Path, args: &MountArgs) -> anyhow::Result<()> {
     if !Path::new("/dev/fuse").exists() {
         bail!("FUSE is unavailable: /dev/fuse is missing (load the fuse module or install fuse3)");
     }
-    let daemon = Daemon::start(data_dir, args.read_only, &args.ninep)?;
+    let daemon = Daemon::start(data_dir, args.read_only, &args.ninep, &args.http)?;
     let cfg = MountConfig {
         read_only: args.read_only,
         allow_other: args.allow_other,

@@ -13,7 +13,7 @@ pub fn run(data_dir: &Path, args: &ServeArgs) -> anyhow::Result<()> {
     if ninep.socket.is_none() && ninep.listen.is_none() {
         ninep.socket = Some(config::default_runtime_dir().join("9p.sock"));
     }
-    let daemon = Daemon::start(data_dir, false, &ninep)?;
+    let daemon = Daemon::start(data_dir, false, &ninep, &args.http)?;
     tracing::info!(data_dir = %data_dir.display(), "serving");
     while daemon.wait_signal(Duration::from_secs(1)).is_none() {}
     daemon.stop()

@@ -13,6 +13,8 @@ pub enum ErrorKind {
     BadRequest,
     /// No such account or key.
     NotFound,
+    /// What the request would create exists already.
+    AlreadyExists,
     /// The daemon could not be reached, broke off, or answered in a form this CLI cannot read.
     DaemonUnreachable,
     /// A call ran and failed; its outcome says how.
@@ -23,6 +25,11 @@ pub enum ErrorKind {
     Io,
     /// Anything else at run time (storage, engine start-up).
     Failed,
+    /// An HTTP request without the console's token.
+    Unauthorized,
+    /// An HTTP request refused whatever its token: a foreign `Host`, or a change whose token
+    /// came only in a cookie.
+    Forbidden,
 }
 
 impl ErrorKind {
@@ -32,11 +39,14 @@ impl ErrorKind {
             ErrorKind::InvalidInput => "invalid_input",
             ErrorKind::BadRequest => "bad_request",
             ErrorKind::NotFound => "not_found",
+            ErrorKind::AlreadyExists => "already_exists",
             ErrorKind::DaemonUnreachable => "daemon_unreachable",
             ErrorKind::ExecutionFailed => "execution_failed",
             ErrorKind::NotJson => "not_json",
             ErrorKind::Io => "io",
             ErrorKind::Failed => "failed",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Forbidden => "forbidden",
         }
     }
 
@@ -104,6 +114,7 @@ impl From<outlayer_fs::Error> for ApiError {
             | Error::TooBig { .. }
             | Error::Invalid(_) => ErrorKind::InvalidInput,
             Error::NotFound => ErrorKind::NotFound,
+            Error::Exists => ErrorKind::AlreadyExists,
             _ => ErrorKind::Failed,
         };
         ApiError::new(kind, e.to_string())

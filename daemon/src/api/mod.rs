@@ -16,11 +16,12 @@ pub mod stdio;
 pub use context::Context;
 pub use error::{ApiError, ErrorKind};
 pub use handler::{
-    dispatch, ExecutionStats, Handler, ItemSink, RunReport, StatsReport, StoreReport,
+    dispatch, key_of_name, AccountPage, AccountSummary, CodeSummary, ExecutionStats, Handler,
+    ItemSink, KeyEntry, KeyPage, KeyView, RunReport, StatsReport, StoreReport,
 };
 pub use request::{
-    Bytes, CallSpec, CompareSpec, Deploy, DirSpec, Ping, Request, RunSpec, StateGet, StateLs,
-    StatePut, StateRm, Stats,
+    AccountCreate, Accounts, Bytes, CallSpec, CompareSpec, Deploy, DirSpec, Ping, Request, RunSpec,
+    StateGet, StateKey, StateKeys, StateLs, StatePut, StateRm, Stats,
 };
 
 #[cfg(test)]

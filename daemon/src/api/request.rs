@@ -44,6 +44,58 @@ requests! {
     Stats(Stats),
     /// Run a WASI program on an account's state (linux mode).
     Run(RunSpec),
+    /// List accounts with their key counts and storage usage, a page at a time.
+    Accounts(Accounts),
+    /// Create an empty account.
+    AccountCreate(AccountCreate),
+    /// One page of an account's keys, by prefix, after a cursor.
+    StateKeys(StateKeys),
+    /// One key by its file name: its bytes, value and metadata.
+    StateKey(StateKey),
+}
+
+/// `accounts`: a page of accounts in id order (see `handler::accounts`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Accounts {
+    /// Start after this account id (the previous page's `next`).
+    #[serde(default)]
+    pub after: Option<String>,
+    /// Accounts per page [default and maximum: 1000].
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// `account_create`: creates an empty account (an error if it exists).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountCreate {
+    /// NEAR account id.
+    pub account: String,
+}
+
+/// `state_keys`: a page of an account's keys in key order, with their names and sizes
+/// (see `handler::state_keys`). Seeks to the cursor: a page costs the same on any account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StateKeys {
+    /// NEAR account id.
+    pub account: String,
+    /// Only keys whose file name starts with this (`%XX` escapes are read as their byte).
+    #[serde(default)]
+    pub prefix: String,
+    /// The previous page's `next` cursor.
+    #[serde(default)]
+    pub after: Option<String>,
+    /// Keys per page [default: 100, maximum: 1000].
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// `state_key`: one key named by its file name (`names` codec, short or long form).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StateKey {
+    /// NEAR account id.
+    pub account: String,
+    /// The key's file name.
+    pub name: String,
 }
 
 /// `compare`: `call` in both modes from the same pre-state (see `Executor::compare`).

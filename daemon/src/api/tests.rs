@@ -179,3 +179,125 @@ fn calls_are_checked_before_anything_runs() {
         assert_eq!((e.kind, e.exit_code), (ErrorKind::InvalidInput, 2), "{e}");
     }
 }
+
+fn put(t: &TempStore, account: &str, key: &[u8], value: &[u8]) {
+    t.run(StatePut {
+        account: account.into(),
+        key: key.to_vec(),
+        value: value.to_vec(),
+    })
+    .unwrap();
+}
+
+fn keys(t: &TempStore, prefix: &str, after: Option<String>, limit: usize) -> KeyPage {
+    t.run(StateKeys {
+        account: "a.near".into(),
+        prefix: prefix.into(),
+        after,
+        limit: Some(limit),
+    })
+    .unwrap()
+}
+
+#[test]
+fn key_pages_follow_the_cursor_through_every_key_once() {
+    let t = TempStore::new();
+    let store = t.ctx.as_ref().unwrap().store().clone();
+    let a = outlayer_fs::AccountId::new("a.near").unwrap();
+    let mut txn = store.begin(&a).unwrap();
+    for i in 0..2500u32 {
+        txn.put(format!("k{i:05}").as_bytes(), vec![1; 3]).unwrap();
+    }
+    txn.put(b"x\xff\0", vec![]).unwrap();
+    txn.commit().unwrap();
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = keys(&t, "", after, 1000);
+        assert_eq!(page.total, 2501);
+        seen.extend(page.keys.iter().map(|k| k.name.clone()));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 2501, "every key once");
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "in key order");
+    assert_eq!(seen.last().unwrap(), "x%FF%00", "names, not raw bytes");
+    // A prefix narrows; an escape is its byte; a cursor from another search starts at the
+    // prefix.
+    let page = keys(&t, "k0249", None, 100);
+    assert_eq!(page.keys.len(), 10);
+    assert_eq!(keys(&t, "x%ff", None, 100).keys[0].name, "x%FF%00");
+    let early = keys(&t, "", None, 1).next;
+    assert_eq!(keys(&t, "k02", early, 5).keys[0].name, "k02000");
+    let bad = t.run(StateKeys {
+        account: "a.near".into(),
+        prefix: String::new(),
+        after: Some("not a cursor!".into()),
+        limit: None,
+    });
+    assert_eq!(bad.unwrap_err().kind, ErrorKind::InvalidInput);
+}
+
+#[test]
+fn accounts_list_key_counts_usage_and_code_a_page_at_a_time() {
+    let t = TempStore::new();
+    put(&t, "b.near", b"k1", b"v");
+    put(&t, "b.near", b"k2", b"vv");
+    t.run(AccountCreate {
+        account: "a.near".into(),
+    })
+    .unwrap();
+    let again = t.run(AccountCreate {
+        account: "a.near".into(),
+    });
+    assert_eq!(again.unwrap_err().kind, ErrorKind::AlreadyExists);
+    let page = t.run(Accounts::default()).unwrap();
+    let ids: Vec<_> = page.accounts.iter().map(|a| a.account.as_str()).collect();
+    assert_eq!(ids, ["a.near", "b.near"]);
+    assert_eq!((page.accounts[0].keys, page.accounts[1].keys), (0, 2));
+    let b = &page.accounts[1];
+    assert_eq!(b.storage_usage, 100 + (2 + 1 + 40) + (2 + 2 + 40));
+    assert!(b.code.is_none());
+    let first = t
+        .run(Accounts {
+            after: None,
+            limit: Some(1),
+        })
+        .unwrap();
+    assert_eq!(first.next.as_deref(), Some("a.near"));
+    let second = t
+        .run(Accounts {
+            after: first.next,
+            limit: Some(1),
+        })
+        .unwrap();
+    assert_eq!(second.accounts[0].account, "b.near");
+    assert_eq!(second.next, None);
+}
+
+#[test]
+fn a_key_is_found_by_its_file_name_long_or_short() {
+    let t = TempStore::new();
+    let long = vec![b'L'; 300];
+    put(&t, "a.near", &long, b"far");
+    put(&t, "a.near", b"bin\0", &[0xff]);
+    let by_name = |name: &str| {
+        t.run(StateKey {
+            account: "a.near".into(),
+            name: name.into(),
+        })
+    };
+    let v = by_name("bin%00").unwrap();
+    assert_eq!(
+        (v.key.as_str(), v.value.as_str(), v.size),
+        ("YmluAA==", "/w==", 1)
+    );
+    let long_name = outlayer_fs::names::encode(&long);
+    assert!(long_name.contains("%~"), "{long_name}");
+    let v = by_name(&long_name).unwrap();
+    assert_eq!(v.value, "ZmFy");
+    assert_eq!(by_name("bin%0").unwrap_err().kind, ErrorKind::InvalidInput);
+    assert_eq!(by_name("nothing").unwrap_err().kind, ErrorKind::NotFound);
+}

@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use outlayer_fs::store::Store;
 
 use crate::api::stdio::Stdio;
 use crate::api::{self, ApiError, Context, ErrorKind};
@@ -31,8 +30,7 @@ pub struct ControlServer {
 impl ControlServer {
     /// Binds `path` (replacing a stale socket: the caller holds the store lock, so no other
     /// daemon can be using it) and serves requests on background threads.
-    pub fn start(path: &Path, store: Arc<Store>) -> anyhow::Result<Self> {
-        let ctx = Arc::new(Context::new(store));
+    pub fn start(path: &Path, ctx: Arc<Context>) -> anyhow::Result<Self> {
         let _ = std::fs::remove_file(path);
         let listener = UnixListener::bind(path)
             .with_context(|| format!("cannot listen on {}", path.display()))?;

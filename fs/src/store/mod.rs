@@ -67,6 +67,11 @@ pub(crate) fn usage_row(account: &str) -> Vec<u8> {
     [b"usage/".as_slice(), account.as_bytes()].concat()
 }
 
+/// The `sys` row holding an account's key count.
+pub(crate) fn key_count_row(account: &str) -> Vec<u8> {
+    [b"keys/".as_slice(), account.as_bytes()].concat()
+}
+
 /// Called after every commit with the account, the committing origin and what changed
 /// (the FUSE adapter uses it to drop kernel caches of what others changed).
 pub type ChangeListener = Box<dyn Fn(&AccountId, u64, &[Change]) + Send + Sync>;
@@ -334,6 +339,22 @@ impl Store {
             true
         })?;
         Ok(usage)
+    }
+
+    /// How many keys `account` holds (0 when it does not exist), without a scan: read from
+    /// a counter kept in the `sys` column; counted for accounts written before it existed.
+    pub fn key_count(&self, account: &AccountId) -> Result<u64> {
+        if let Some(v) = self.get_raw(Col::Sys, &key_count_row(account.as_str()))? {
+            return Ok(u64::from_le_bytes(
+                v.as_slice().try_into().unwrap_or([0; 8]),
+            ));
+        }
+        let mut count = 0;
+        self.scan_keys(account, b"", b"", |_, _| {
+            count += 1;
+            true
+        })?;
+        Ok(count)
     }
 
     /// Every overlay directory of `account` (paths relative to the account).

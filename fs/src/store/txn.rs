@@ -93,6 +93,8 @@ pub struct Txn<'s> {
     code: Option<(Vec<u8>, CodeKind)>,
     /// Change of the account's NEAR storage usage made by this transaction (bytes).
     usage_delta: i64,
+    /// Change of the account's key count made by this transaction.
+    keys_delta: i64,
     /// Where the times this transaction writes come from.
     clock: Clock,
     /// Committed metadata already read, by key (see [`Txn::meta`]).
@@ -124,6 +126,7 @@ impl<'s> Txn<'s> {
             dirs: BTreeMap::new(),
             code: None,
             usage_delta: 0,
+            keys_delta: 0,
             clock: Clock::system(),
             meta_cache: Default::default(),
         })
@@ -323,6 +326,7 @@ impl<'s> Txn<'s> {
             Some(m) => (m.ino, m.atime_ns, m.mode),
             None => {
                 self.touch_account = true;
+                self.keys_delta += 1;
                 (self.store.alloc_ino()?, mtime_ns, new_mode & MODE_MASK)
             }
         };
@@ -366,6 +370,7 @@ impl<'s> Txn<'s> {
         let old = self.meta(key)?;
         if let Some(m) = old {
             self.usage_delta -= record_usage(key, m.size);
+            self.keys_delta -= 1;
             self.keys
                 .insert(key.to_vec(), KeyWrite::Delete { ino: m.ino });
             self.touch_account = true;
@@ -381,6 +386,7 @@ impl<'s> Txn<'s> {
         meta.ctime_ns = self.clock.now();
         if let Some(replaced) = self.meta(to)? {
             self.usage_delta -= record_usage(to, replaced.size);
+            self.keys_delta -= 1;
         }
         self.usage_delta += record_usage(to, meta.size) - record_usage(from, meta.size);
         self.keys
@@ -458,6 +464,12 @@ impl<'s> Txn<'s> {
         self.usage_delta += code.len() as i64 - old_len as i64;
         self.code = Some((code, kind));
         Ok(())
+    }
+
+    /// How many keys the account holds as this transaction sees it.
+    pub fn key_count(&self) -> Result<u64> {
+        let base = self.store.key_count(&self.account)?;
+        Ok(base.saturating_add_signed(self.keys_delta))
     }
 
     /// The account's NEAR storage usage as this transaction sees it: a 100-byte account
@@ -575,6 +587,14 @@ impl<'s> Txn<'s> {
                 usage.to_le_bytes(),
             );
         }
+        if !self.remove_account && (self.keys_delta != 0 || self.create_account) {
+            let count = self.key_count()?;
+            batch.put_cf(
+                store.cf(Col::Sys),
+                super::key_count_row(acct),
+                count.to_le_bytes(),
+            );
+        }
         let now = self.clock.now();
         let mut touch_account = self.touch_account;
         let mut touched_dir_rows = false;
@@ -601,6 +621,7 @@ impl<'s> Txn<'s> {
             batch.delete_cf(store.cf(Col::Accounts), acct);
             batch.delete_cf(store.cf(Col::Code), acct);
             batch.delete_cf(store.cf(Col::Sys), super::usage_row(acct));
+            batch.delete_cf(store.cf(Col::Sys), super::key_count_row(acct));
             batch.delete_cf(store.cf(Col::Sys), super::code_hash_row(acct));
             // Nothing of the account may outlive it, even rows written by a crashed version.
             for col in [Col::State, Col::Meta, Col::Dirs] {
@@ -681,5 +702,38 @@ mod usage_tests {
         );
         let want: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest([0u8; 10]).into();
         assert_eq!(store.code_hash(&a).expect("hash"), Some(want));
+    }
+
+    #[test]
+    fn key_count_counter_follows_every_write() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let a = AccountId::new("bob.near").expect("id");
+        let count = || store.key_count(&a).expect("count");
+        assert_eq!(count(), 0);
+        let mut t = store.begin(&a).expect("begin");
+        for k in [b"a", b"b", b"c", b"a"] {
+            t.put(k, b"v".to_vec()).expect("put");
+        }
+        t.remove(b"c").expect("remove");
+        assert_eq!(t.key_count().expect("count"), 2);
+        t.commit().expect("commit");
+        assert_eq!(count(), 2);
+        let mut t = store.begin(&a).expect("begin");
+        t.rename_key(b"a", b"z").expect("rename");
+        t.commit().expect("commit");
+        assert_eq!(count(), 2, "a rename keeps the count");
+        let mut t = store.begin(&a).expect("begin");
+        t.rename_key(b"z", b"b").expect("rename over b");
+        t.commit().expect("commit");
+        assert_eq!(count(), 1, "a rename over a key replaces it");
+        let mut t = store.begin(&a).expect("begin");
+        t.remove(b"b").expect("remove");
+        t.commit().expect("commit");
+        assert_eq!(count(), 0);
+        let mut t = store.begin(&a).expect("begin");
+        t.remove_account().expect("remove account");
+        t.commit().expect("commit");
+        assert_eq!(count(), 0);
     }
 }

@@ -1,18 +1,25 @@
 //! One handler per request kind (one file each), and [`dispatch`] for front ends that
 //! receive a [`Request`] they have not looked into.
 
+mod account_create;
+mod accounts;
 mod call;
 mod compare;
 mod deploy;
 mod ping;
 mod run;
 mod state_get;
+mod state_key;
+mod state_keys;
 mod state_ls;
 mod state_put;
 mod state_rm;
 mod stats;
 
+pub use accounts::{AccountPage, AccountSummary, CodeSummary};
 pub use run::RunReport;
+pub use state_key::{key_of_name, KeyView};
+pub use state_keys::{KeyEntry, KeyPage};
 pub use stats::{ExecutionStats, StatsReport, StoreReport};
 
 use outlayer_fs::AccountId;
@@ -51,6 +58,10 @@ pub fn dispatch(
         Request::Compare(r) => to_json(ctx.run(r, items)),
         Request::Stats(r) => to_json(ctx.run(r, items)),
         Request::Run(r) => to_json(ctx.run(r, items)),
+        Request::Accounts(r) => to_json(ctx.run(r, items)),
+        Request::AccountCreate(r) => to_json(ctx.run(r, items)),
+        Request::StateKeys(r) => to_json(ctx.run(r, items)),
+        Request::StateKey(r) => to_json(ctx.run(r, items)),
     }
 }
 
