@@ -9,6 +9,7 @@
 mod context;
 mod error;
 pub mod handler;
+mod near_formats;
 mod request;
 mod serde_text;
 pub mod stdio;
@@ -16,11 +17,12 @@ pub mod stdio;
 pub use context::Context;
 pub use error::{ApiError, ErrorKind};
 pub use handler::{
-    dispatch, ExecutionStats, Handler, ItemSink, RunReport, StatsReport, StoreReport,
+    dispatch, ExecutionStats, ExportReport, Handler, ImportProgress, ImportReport, ItemSink,
+    RunReport, StatsReport, StoreReport,
 };
 pub use request::{
-    Bytes, CallSpec, CompareSpec, Deploy, DirSpec, Ping, Request, RunSpec, StateGet, StateLs,
-    StatePut, StateRm, Stats,
+    Bytes, CallSpec, CompareSpec, Deploy, DirSpec, Ping, Request, RunSpec, StateExport, StateGet,
+    StateImport, StateLs, StatePut, StateRm, Stats,
 };
 
 #[cfg(test)]

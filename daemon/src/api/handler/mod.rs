@@ -6,13 +6,17 @@ mod compare;
 mod deploy;
 mod ping;
 mod run;
+mod state_export;
 mod state_get;
+mod state_import;
 mod state_ls;
 mod state_put;
 mod state_rm;
 mod stats;
 
 pub use run::RunReport;
+pub use state_export::ExportReport;
+pub use state_import::{ImportProgress, ImportReport};
 pub use stats::{ExecutionStats, StatsReport, StoreReport};
 
 use outlayer_fs::AccountId;
@@ -21,7 +25,8 @@ use serde::Serialize;
 
 use super::{ApiError, Context, Request};
 
-/// Where a streaming handler puts its items (key names of `state_ls`). Returns false to
+/// Where a streaming handler puts its items (key names of `state_ls`, entries of
+/// `state_export`, progress of `state_import`). Returns false to
 /// stop the stream, e.g. when the reader went away.
 pub type ItemSink<'a> = dyn FnMut(String) -> bool + 'a;
 
@@ -46,6 +51,8 @@ pub fn dispatch(
         Request::StateGet(r) => to_json(ctx.run(r, items)),
         Request::StatePut(r) => to_json(ctx.run(r, items)),
         Request::StateRm(r) => to_json(ctx.run(r, items)),
+        Request::StateExport(r) => to_json(ctx.run(r, items)),
+        Request::StateImport(r) => to_json(ctx.run(r, items)),
         Request::Deploy(r) => to_json(ctx.run(r, items)),
         Request::Call(r) => to_json(ctx.run(r, items)),
         Request::Compare(r) => to_json(ctx.run(r, items)),
