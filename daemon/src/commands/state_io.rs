@@ -90,7 +90,7 @@ pub fn import(data_dir: &Path, args: &ImportArgs<'_>) -> Result<(), ApiError> {
         if let Ok(p) = serde_json::from_str::<ImportProgress>(&item) {
             bar.set_position(p.bytes);
             bar.set_message(if p.read_all {
-                format!("{} entries read, committing", p.entries)
+                "committing".to_string()
             } else {
                 format!("{} entries", p.entries)
             });
@@ -131,10 +131,8 @@ fn progress_bar(size: Option<u64>) -> ProgressBar {
     }
     match size {
         Some(size) => ProgressBar::new(size).with_style(
-            ProgressStyle::with_template(
-                "importing [{bar:30}] {bytes}/{total_bytes} {msg} ({eta} left)",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template("importing {bytes}/{total_bytes} [{wide_bar}] {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
         ),
         None => ProgressBar::new_spinner().with_style(
             ProgressStyle::with_template("importing {spinner} {bytes} {msg}")
