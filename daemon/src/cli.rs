@@ -46,7 +46,8 @@ pub enum Command {
     Deploy {
         /// NEAR account id
         account: String,
-        /// The contract (.wasm, at most 4 MiB)
+        /// The contract: a .wasm (at most 4 MiB), or the RPC `view_code` result holding it
+        /// (alone or in its JSON-RPC response; its hash is checked)
         file: PathBuf,
     },
     /// Call a contract method; prints the outcome as one JSON object
@@ -282,6 +283,42 @@ pub enum StateCommand {
         #[command(flatten)]
         key: KeyArgs,
     },
+    /// Write an account's state to stdout as NEAR's RPC `view_state` query lists it,
+    /// in key order
+    Export {
+        /// NEAR account id
+        account: String,
+        /// `rpc`: one `{"values":[{"key":…,"value":…},…]}` document (the view_state
+        /// result); `jsonl`: one `{"key":…,"value":…}` per line (keys and values base64)
+        #[arg(long, value_enum, default_value_t = ExportFormat::Rpc)]
+        format: ExportFormat,
+    },
+    /// Load a state file into ACCOUNT in one transaction: a view_state result, the whole
+    /// JSON-RPC response around one, or JSON lines (as `export` writes them)
+    Import {
+        /// NEAR account id (created if needed)
+        account: String,
+        /// The state file (`-` for stdin)
+        file: PathBuf,
+        /// Also remove the account's keys that the file does not hold
+        #[arg(long)]
+        replace: bool,
+        /// Check the file and report what would change; write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the counts as one JSON object on stdout
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Output format of `state export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// The RPC view_state result: {"values":[…]}
+    Rpc,
+    /// JSON lines: one {"key":…,"value":…} per line
+    Jsonl,
 }
 
 /// How a key is given on the command line.

@@ -9,6 +9,7 @@
 mod context;
 mod error;
 pub mod handler;
+mod near_formats;
 mod request;
 mod serde_text;
 pub mod stdio;
@@ -16,12 +17,13 @@ pub mod stdio;
 pub use context::Context;
 pub use error::{ApiError, ErrorKind};
 pub use handler::{
-    dispatch, key_of_name, AccountPage, AccountSummary, CodeSummary, ExecutionStats, Handler,
-    ItemSink, KeyEntry, KeyPage, KeyView, RunReport, StatsReport, StoreReport,
+    dispatch, key_of_name, AccountPage, AccountSummary, CodeSummary, ExecutionStats,
+    ExportReport, Handler, ImportProgress, ImportReport, ItemSink, KeyEntry, KeyPage, KeyView,
+    RunReport, StatsReport, StoreReport,
 };
 pub use request::{
     AccountCreate, Accounts, Bytes, CallSpec, CompareSpec, Deploy, DirSpec, Ping, Request, RunSpec,
-    StateGet, StateKey, StateKeys, StateLs, StatePut, StateRm, Stats,
+    StateExport, StateGet, StateImport, StateKey, StateKeys, StateLs, StatePut, StateRm, Stats,
 };
 
 #[cfg(test)]

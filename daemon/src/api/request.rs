@@ -34,6 +34,10 @@ requests! {
     StatePut(StatePut),
     /// Remove one key.
     StateRm(StateRm),
+    /// Stream an account's state as NEAR's RPC lists it.
+    StateExport(StateExport),
+    /// Load an account's state from NEAR's RPC formats, in one transaction.
+    StateImport(StateImport),
     /// Deploy contract code.
     Deploy(Deploy),
     /// Run a contract method.
@@ -157,12 +161,50 @@ pub struct StateRm {
     pub key: Vec<u8>,
 }
 
+/// `state_export`: streams an account's keys and values in key order, one item per key:
+/// the entry as a `view_state` result lists it, `{"key":"<base64>","value":"<base64>"}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StateExport {
+    /// NEAR account id.
+    pub account: String,
+}
+
+/// `state_import`: loads a state file (a `view_state` result, the JSON-RPC response around
+/// one, or JSON lines) into an account as one transaction, checking every entry first;
+/// streams progress items (see `handler::ImportProgress`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StateImport {
+    /// NEAR account id (created if needed).
+    pub account: String,
+    /// Remove the account's keys the file does not hold.
+    #[serde(default)]
+    pub replace: bool,
+    /// Check and count, write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// How messages name the file.
+    #[serde(default = "default_file_name")]
+    pub name: String,
+    /// The file's bytes, for callers that cannot pass a descriptor. A large state is
+    /// better passed as [`StateImport::file`]: it is read as a stream, never held whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<Bytes>,
+    /// The open file (or pipe) to read: the CLI's own, or the one its client passed over
+    /// the control socket (`SCM_RIGHTS`).
+    #[serde(skip)]
+    pub file: Option<std::sync::Arc<std::os::fd::OwnedFd>>,
+}
+
+fn default_file_name() -> String {
+    "the state file".into()
+}
+
 /// `deploy`: installs contract code on an account, creating the account if needed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Deploy {
     /// NEAR account id.
     pub account: String,
-    /// The wasm module.
+    /// The wasm module, or an RPC `view_code` result holding it (its hash is checked).
     #[serde(with = "base64")]
     pub code: Vec<u8>,
 }
@@ -310,3 +352,44 @@ pub struct DirSpec {
 /// A binary result (a stored value), base64 on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bytes(#[serde(with = "base64")] pub Vec<u8>);
+
+impl Request {
+    /// The descriptors that travel with this request over the control socket: `run`'s
+    /// standard streams, `state_import`'s file.
+    pub fn fds(&self) -> &[std::os::fd::OwnedFd] {
+        match self {
+            Request::Run(r) => r.stdio.as_ref().map_or(&[], |s| &s.fds()[..]),
+            Request::StateImport(r) => r.file.as_deref().map_or(&[], std::slice::from_ref),
+            _ => &[],
+        }
+    }
+
+    /// Gives the request the descriptors its client passed with it: three for `run`, one
+    /// for `state_import`, none for anything else.
+    pub fn with_fds(self, fds: Vec<std::os::fd::OwnedFd>) -> Result<Self, super::ApiError> {
+        use std::sync::Arc;
+        let mut fds = fds.into_iter();
+        let req = match (self, fds.len()) {
+            (req, 0) => req,
+            (Request::Run(mut run), 3) => {
+                let fds = [fds.next(), fds.next(), fds.next()];
+                if let [Some(i), Some(o), Some(e)] = fds {
+                    run.stdio = Some(Arc::new(super::stdio::Stdio::from_fds([i, o, e])));
+                }
+                Request::Run(run)
+            }
+            (Request::StateImport(mut import), 1) => {
+                import.file = fds.next().map(Arc::new);
+                Request::StateImport(import)
+            }
+            _ => {
+                return Err(super::ApiError::new(
+                    super::ErrorKind::BadRequest,
+                    "descriptors are passed only with `run` (stdin, stdout, stderr) and \
+                     `state_import` (the file)",
+                ))
+            }
+        };
+        Ok(req)
+    }
+}

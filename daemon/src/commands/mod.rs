@@ -6,6 +6,7 @@ pub mod compare;
 pub mod deploy;
 pub mod run;
 pub mod state;
+pub mod state_io;
 pub mod stats;
 
 use std::path::Path;
@@ -46,13 +47,8 @@ impl Backend {
             Backend::Embedded(ctx) => ctx.run(req, items),
             Backend::Daemon(c) => {
                 let req: Request = req.into();
-                // `run` with the caller's streams passes them along (see `api::stdio`).
-                let stdio = match &req {
-                    Request::Run(r) => r.stdio.clone(),
-                    _ => None,
-                };
-                let fds = stdio.as_ref().map_or(&[][..], |s| &s.fds()[..]);
-                let v = c.call_passing(&req, fds, &mut |item| {
+                // `run`'s streams and `state_import`'s file travel as descriptors.
+                let v = c.call_passing(&req, req.fds(), &mut |item| {
                     if let Some(name) = item.as_str() {
                         items(name.to_string());
                     }

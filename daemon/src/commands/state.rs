@@ -1,12 +1,12 @@
 //! `outlayerd state ls|get|put|rm`: keys and values parsed from the command line, output in
-//! the format asked for.
+//! the format asked for (`export` and `import` are in `state_io`).
 
 use std::io::Write;
 use std::path::Path;
 
 use base64::Engine as _;
 
-use super::{no_items, Backend};
+use super::{no_items, state_io, Backend};
 use crate::api::{ApiError, ErrorKind, StateGet, StateLs, StatePut, StateRm};
 use crate::cli::{Format, KeyArgs, StateCommand};
 
@@ -54,6 +54,23 @@ pub fn run(data_dir: &Path, cmd: &StateCommand) -> Result<(), ApiError> {
             };
             Backend::open(data_dir)?.send(req, &mut no_items)
         }
+        StateCommand::Export { account, format } => state_io::export(data_dir, account, *format),
+        StateCommand::Import {
+            account,
+            file,
+            replace,
+            dry_run,
+            json,
+        } => state_io::import(
+            data_dir,
+            &state_io::ImportArgs {
+                account,
+                file,
+                replace: *replace,
+                dry_run: *dry_run,
+                json: *json,
+            },
+        ),
         StateCommand::Rm { account, key } => {
             let req = StateRm {
                 account: account.clone(),

@@ -1,6 +1,11 @@
 //! Reading a control connection while keeping the descriptors a client passes with a
 //! request (`SCM_RIGHTS`): `run` hands the program the caller's own stdin, stdout and
 //! stderr this way, so a daemon-run program streams to the user's terminal or pipe.
+//!
+//! `state_import` passes its file the same way rather than its contents in the request:
+//! the daemon then reads the file as a stream (a million-key state never becomes one
+//! request line in memory), with the caller's access to it (the daemon may run as another
+//! user, or under systemd's `ProtectHome`), and a pipe works as well as a file.
 
 use std::io::{self, IoSliceMut, Read};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};

@@ -9,7 +9,6 @@ mod fd_reader;
 pub mod protocol;
 
 use std::io::{BufRead, BufReader, Write};
-use std::os::fd::OwnedFd;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -17,7 +16,6 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
-use crate::api::stdio::Stdio;
 use crate::api::{self, ApiError, Context, ErrorKind};
 use fd_reader::FdReader;
 use protocol::Reply;
@@ -74,7 +72,7 @@ fn serve(conn: UnixStream, ctx: &Context) {
         let fds = reader.get_mut().take_fds();
         let result = serde_json::from_str::<api::Request>(&line)
             .map_err(|e| ApiError::new(ErrorKind::BadRequest, format!("malformed request: {e}")))
-            .and_then(|req| with_stdio(req, fds))
+            .and_then(|req| req.with_fds(fds))
             .and_then(|req| {
                 api::dispatch(ctx, req, &mut |name| {
                     send(&mut out, &Reply::Item(name.into())).is_ok()
@@ -87,22 +85,6 @@ fn serve(conn: UnixStream, ctx: &Context) {
         if send(&mut out, &reply).and_then(|()| out.flush()).is_err() {
             return;
         }
-    }
-}
-
-/// Gives a `run` request the three streams its client passed; any other request must
-/// come without descriptors (they are closed).
-fn with_stdio(req: api::Request, fds: Vec<OwnedFd>) -> Result<api::Request, ApiError> {
-    match (req, <[OwnedFd; 3]>::try_from(fds)) {
-        (api::Request::Run(mut run), Ok(fds)) => {
-            run.stdio = Some(Arc::new(Stdio::from_fds(fds)));
-            Ok(api::Request::Run(run))
-        }
-        (req, Err(fds)) if fds.is_empty() => Ok(req),
-        _ => Err(ApiError::new(
-            ErrorKind::BadRequest,
-            "descriptors are passed only with `run`, three of them (stdin, stdout, stderr)",
-        )),
     }
 }
 

@@ -418,6 +418,22 @@ impl Store {
         })
     }
 
+    /// Calls `f(key, value)` for every key of `account`, in key order, from one consistent
+    /// view, while `f` returns true. Made for whole-account exports: the blocks it reads do
+    /// not enter the block cache, so exporting a million keys neither grows the process nor
+    /// evicts what live traffic keeps hot.
+    pub fn scan_values(
+        &self,
+        account: &AccountId,
+        mut f: impl FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<()> {
+        let acct = account_prefix(account.as_str());
+        let n = acct.len();
+        let mut ro = ReadOptions::default();
+        ro.fill_cache(false);
+        self.scan_with(Col::State, &acct, &acct, ro, |k, v| f(&k[n..], v))
+    }
+
     /// True when `account` holds no key, directory or code.
     pub fn account_is_empty(&self, account: &AccountId) -> Result<bool> {
         let prefix = account_prefix(account.as_str());
@@ -489,9 +505,20 @@ impl Store {
         col: Col,
         prefix: &[u8],
         from: &[u8],
+        f: impl FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<()> {
+        self.scan_with(col, prefix, from, ReadOptions::default(), f)
+    }
+
+    /// [`Store::scan`] with the caller's read options.
+    fn scan_with(
+        &self,
+        col: Col,
+        prefix: &[u8],
+        from: &[u8],
+        mut ro: ReadOptions,
         mut f: impl FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<()> {
-        let mut ro = ReadOptions::default();
         if let Some(upper) = next_prefix(prefix) {
             ro.set_iterate_upper_bound(upper);
         }

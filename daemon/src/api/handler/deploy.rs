@@ -1,9 +1,11 @@
-//! `deploy`: compiles and installs contract code (a NEAR contract or a WASI program).
+//! `deploy`: compiles and installs contract code (a NEAR contract or a WASI program), given
+//! as a wasm module or as the RPC `view_code` result that holds one.
 
 use outlayer_fs::store::CodeKind;
 use outlayer_kernel::DeployError;
 
 use super::parse_account;
+use crate::api::near_formats::contract_code;
 use crate::api::{ApiError, Context, Deploy, Handler, ItemSink};
 
 impl Handler for Deploy {
@@ -11,7 +13,8 @@ impl Handler for Deploy {
 
     fn handle(self, ctx: &Context, _items: &mut ItemSink<'_>) -> Result<CodeKind, ApiError> {
         let account = parse_account(&self.account, "account")?;
-        match ctx.executor()?.deploy(&account, &self.code) {
+        let code = contract_code(self.code)?;
+        match ctx.executor()?.deploy(&account, &code) {
             Ok(kind) => Ok(kind),
             // Code that does not compile is the caller's mistake; a storage error is not.
             Err(e @ (DeployError::Compile(_) | DeployError::Program(_))) => {

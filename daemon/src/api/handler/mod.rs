@@ -8,7 +8,9 @@ mod compare;
 mod deploy;
 mod ping;
 mod run;
+mod state_export;
 mod state_get;
+mod state_import;
 mod state_key;
 mod state_keys;
 mod state_ls;
@@ -18,6 +20,8 @@ mod stats;
 
 pub use accounts::{AccountPage, AccountSummary, CodeSummary};
 pub use run::RunReport;
+pub use state_export::ExportReport;
+pub use state_import::{ImportProgress, ImportReport};
 pub use state_key::{key_of_name, KeyView};
 pub use state_keys::{KeyEntry, KeyPage};
 pub use stats::{ExecutionStats, StatsReport, StoreReport};
@@ -28,7 +32,8 @@ use serde::Serialize;
 
 use super::{ApiError, Context, Request};
 
-/// Where a streaming handler puts its items (key names of `state_ls`). Returns false to
+/// Where a streaming handler puts its items (key names of `state_ls`, entries of
+/// `state_export`, progress of `state_import`). Returns false to
 /// stop the stream, e.g. when the reader went away.
 pub type ItemSink<'a> = dyn FnMut(String) -> bool + 'a;
 
@@ -53,6 +58,8 @@ pub fn dispatch(
         Request::StateGet(r) => to_json(ctx.run(r, items)),
         Request::StatePut(r) => to_json(ctx.run(r, items)),
         Request::StateRm(r) => to_json(ctx.run(r, items)),
+        Request::StateExport(r) => to_json(ctx.run(r, items)),
+        Request::StateImport(r) => to_json(ctx.run(r, items)),
         Request::Deploy(r) => to_json(ctx.run(r, items)),
         Request::Call(r) => to_json(ctx.run(r, items)),
         Request::Compare(r) => to_json(ctx.run(r, items)),
