@@ -18,6 +18,10 @@ packages=(
   # cannot run in an initramfs without libc), kmod resolves the 9p modules' dependencies,
   # cpio/xz-utils/zstd build the initramfs and unpack the kernel image and modules.
   qemu-system-x86 linux-image-amd64 busybox-static kmod cpio xz-utils zstd
+  # tests/scripts/systemd-vm.sh: a real systemd (Debian bookworm made by mmdebstrap from
+  # Debian's packages, e2fsprogs makes its ext4 image) booted under QEMU with the same
+  # kernel; qemu-utils' qemu-img gives every run a throw-away overlay of the cached image.
+  mmdebstrap qemu-utils e2fsprogs
 )
 missing=()
 for p in "${packages[@]}"; do
