@@ -102,10 +102,12 @@ pub fn take_premounted() -> anyhow::Result<Option<OwnedFd>> {
     let mut found = None;
     let fds = sd_notify::listen_fds_with_names(false).context("reading LISTEN_FDS")?;
     for (fd, name) in fds {
+        // SAFETY: systemd passed this descriptor to this process (LISTEN_PID is ours,
+        // which listen_fds_with_names checked) and nothing else in it owns it. Any other
+        // than the connection is closed when dropped here.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         if name == FUSE_FD_NAME && found.is_none() {
-            // SAFETY: systemd passed this descriptor to this process (LISTEN_PID is ours,
-            // which listen_fds_with_names checked) and nothing else in it owns it.
-            found = Some(unsafe { OwnedFd::from_raw_fd(fd) });
+            found = Some(fd);
         }
     }
     if found.is_some() {
