@@ -21,6 +21,10 @@ packages=(
   # tests/tests/web_console.rs: the web console in Debian's Chromium, driven by
   # playwright-core (npm ci into ~/.cache/outlayer-npm by the test, from tests/web's lock).
   chromium nodejs npm
+  # tests/scripts/systemd-vm.sh: a real systemd (Debian bookworm made by mmdebstrap from
+  # Debian's packages, e2fsprogs makes its ext4 image) booted under QEMU with the same
+  # kernel; qemu-utils' qemu-img gives every run a throw-away overlay of the cached image.
+  mmdebstrap qemu-utils e2fsprogs
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -27,6 +27,10 @@ check() {
 
 check fmt cargo fmt --all --check
 
+# tests/tests/systemd_service.rs boots a real systemd with the release binary, the one that
+# scripts/install.sh installs. Warm, this rebuilds only the workspace's own crates.
+check release-build cargo build --release --locked -p outlayerd
+
 set +e
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

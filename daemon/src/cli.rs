@@ -13,14 +13,27 @@ pub struct Cli {
     #[arg(long, global = true, env = "OUTLAYER_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
-    /// Log filter for the daemon (tracing syntax, e.g. `info`, `outlayer_fs=debug`)
+    /// What to log: a level (`error`, `warn`, `info`, `debug`, `trace`) or a tracing filter
+    /// (`info,outlayer_fs=debug`) [default: $RUST_LOG, else `info,fuser=error`]
+    #[arg(
+        long = "log-level",
+        visible_alias = "log",
+        global = true,
+        env = "OUTLAYER_LOG",
+        value_name = "FILTER"
+    )]
+    pub log_level: Option<String>,
+
+    /// Log line format: `text` (colours only on a terminal, never under journald) or
+    /// `json` (one object per line)
     #[arg(
         long,
         global = true,
-        env = "OUTLAYER_LOG",
-        default_value = "info,fuser=error"
+        env = "OUTLAYER_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text
     )]
-    pub log: String,
+    pub log_format: LogFormat,
 
     /// What to do.
     #[command(subcommand)]
@@ -35,10 +48,7 @@ pub enum Command {
     /// Serve the state over 9P2000.L without a FUSE mount, until SIGINT/SIGTERM
     Serve(ServeArgs),
     /// Unmount a state mount
-    Umount {
-        /// The mount point
-        mountpoint: PathBuf,
-    },
+    Umount(UmountArgs),
     /// Read and write contract state directly
     #[command(subcommand)]
     State(StateCommand),
@@ -64,6 +74,37 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script (e.g. `outlayerd completions bash >
+    /// /usr/share/bash-completion/completions/outlayerd`)
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from this command line's definition
+    Man,
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines
+    Text,
+    /// One JSON object per line
+    Json,
+}
+
+/// `outlayerd umount`.
+#[derive(Debug, Args)]
+pub struct UmountArgs {
+    /// The mount point
+    pub mountpoint: PathBuf,
+    /// Detach at once even while busy (MNT_DETACH); for the mount of a daemon that died
+    #[arg(long)]
+    pub lazy: bool,
+    /// Succeed when nothing is mounted at MOUNTPOINT
+    #[arg(long)]
+    pub if_mounted: bool,
 }
 
 /// `outlayerd call`.
@@ -195,6 +236,14 @@ pub struct MountArgs {
     /// FUSE worker threads [default: one per core, at most 4]
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Return once the mount is live and keep serving in the background (what mount(8)
+    /// and /etc/fstab use); an error before that is reported and the exit status is 1
+    #[arg(long, conflicts_with = "premount")]
+    pub background: bool,
+    /// Only mount the FUSE connection and hand it to systemd's file descriptor store, for
+    /// the `mount` the unit starts next to serve (the hardened unit's ExecStartPre=+)
+    #[arg(long)]
+    pub premount: bool,
     #[command(flatten)]
     /// 9P listeners besides the mount
     pub ninep: NinepArgs,

@@ -4,15 +4,20 @@
 //! `control` the daemon's socket for it, `http` the web console over it. `mount` and `serve` start the daemon (`daemon`).
 
 pub mod api;
+pub mod background;
 pub mod cli;
+pub mod cli_docs;
 pub mod commands;
 pub mod config;
 pub mod control;
 pub mod daemon;
+pub mod fstab;
 pub mod http;
+pub mod logging;
 pub mod mount;
 pub mod ninep;
 pub mod serve;
+pub mod service;
 
 use std::process::ExitCode;
 
@@ -33,7 +38,9 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match &cli.command {
         Command::Mount(args) => mount::run(&data_dir, args).map_err(from_anyhow),
         Command::Serve(args) => serve::run(&data_dir, args).map_err(from_anyhow),
-        Command::Umount { mountpoint } => mount::umount(mountpoint).map_err(from_anyhow),
+        Command::Umount(args) => mount::unmount(args).map_err(from_anyhow),
+        Command::Completions { shell } => cli_docs::completions(*shell).map_err(from_anyhow),
+        Command::Man => cli_docs::man().map_err(from_anyhow),
         Command::State(cmd) => commands::state::run(&data_dir, cmd),
         Command::Deploy { account, file } => commands::deploy::run(&data_dir, account, file),
         Command::Call(args) => commands::call::run(&data_dir, args),

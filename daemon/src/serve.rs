@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::cli::ServeArgs;
 use crate::config;
 use crate::daemon::Daemon;
+use crate::service;
 
 /// Serves the state over 9P (by default on the runtime directory's `9p.sock`).
 pub fn run(data_dir: &Path, args: &ServeArgs) -> anyhow::Result<()> {
@@ -15,6 +16,8 @@ pub fn run(data_dir: &Path, args: &ServeArgs) -> anyhow::Result<()> {
     }
     let daemon = Daemon::start(data_dir, false, &ninep, &args.http)?;
     tracing::info!(data_dir = %data_dir.display(), "serving");
+    service::ready(&format!("serving {} over 9P", data_dir.display()));
     while daemon.wait_signal(Duration::from_secs(1)).is_none() {}
+    service::stopping("stopping");
     daemon.stop()
 }

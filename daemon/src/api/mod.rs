@@ -17,9 +17,9 @@ pub mod stdio;
 pub use context::Context;
 pub use error::{ApiError, ErrorKind};
 pub use handler::{
-    dispatch, key_of_name, AccountPage, AccountSummary, CodeSummary, ExecutionStats,
-    ExportReport, Handler, ImportProgress, ImportReport, ItemSink, KeyEntry, KeyPage, KeyView,
-    RunReport, StatsReport, StoreReport,
+    dispatch, key_of_name, AccountPage, AccountSummary, CodeSummary, ExecutionStats, ExportReport,
+    Handler, ImportProgress, ImportReport, ItemSink, KeyEntry, KeyPage, KeyView, RunReport,
+    StatsReport, StoreReport,
 };
 pub use request::{
     AccountCreate, Accounts, Bytes, CallSpec, CompareSpec, Deploy, DirSpec, Ping, Request, RunSpec,

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use outlayerd::fstab;
 
 /// A clap error on one line: the message and its details, without usage and hints.
 fn one_line(rendered: &str) -> String {
@@ -19,7 +20,20 @@ fn one_line(rendered: &str) -> String {
 }
 
 fn main() -> ExitCode {
-    let cli = match outlayerd::cli::Cli::try_parse() {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Started as mount(8)'s helper (`mount -t fuse.outlayerd`, /etc/fstab).
+    let helper = args.first().is_some_and(|a| fstab::invoked_as_helper(a));
+    if helper {
+        match fstab::translate(&args[1..]) {
+            Ok(fstab::HelperCall::Mount(translated)) => args = translated,
+            Ok(fstab::HelperCall::Fake) => return ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{}: {e}", fstab::HELPER_NAME);
+                return ExitCode::from(1);
+            }
+        }
+    }
+    let cli = match outlayerd::cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
             // --help and --version: print as clap does.
@@ -31,13 +45,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi)
-        .init();
-    outlayerd::run(cli)
+    if let Err(e) = outlayerd::logging::init(cli.log_level.as_deref(), cli.log_format) {
+        eprintln!("outlayerd: {e}");
+        return ExitCode::from(2);
+    }
+    let status = outlayerd::run(cli);
+    if helper && status != ExitCode::SUCCESS {
+        // mount(8)'s status for "mount failure".
+        return ExitCode::from(32);
+    }
+    status
 }

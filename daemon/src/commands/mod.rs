@@ -4,6 +4,7 @@
 pub mod call;
 pub mod compare;
 pub mod deploy;
+pub mod progress;
 pub mod run;
 pub mod state;
 pub mod state_io;

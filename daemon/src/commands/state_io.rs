@@ -5,12 +5,11 @@
 //! terminal; elsewhere it is quiet but for its one-line report.
 
 use std::fs::File;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 use std::sync::Arc;
 
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Backend;
 use crate::api::{ApiError, ErrorKind, ImportProgress, ImportReport, StateExport, StateImport};
@@ -85,7 +84,7 @@ pub fn import(data_dir: &Path, args: &ImportArgs<'_>) -> Result<(), ApiError> {
         content: None,
         file: Some(Arc::new(fd)),
     };
-    let bar = progress_bar(size);
+    let bar = super::progress::bytes("importing", size, PROGRESS_FROM);
     let mut on_progress = |item: String| {
         if let Ok(p) = serde_json::from_str::<ImportProgress>(&item) {
             bar.set_position(p.bytes);
@@ -122,23 +121,6 @@ fn open_input(file: &Path) -> Result<(OwnedFd, Option<u64>, String), ApiError> {
     let f = File::open(file).map_err(|e| ApiError::invalid(format!("{name}: {e}")))?;
     let size = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
     Ok((f.into(), size, name))
-}
-
-/// A bar on a terminal for a large file (a spinner when the size is unknown), else nothing.
-fn progress_bar(size: Option<u64>) -> ProgressBar {
-    if !std::io::stderr().is_terminal() || size.is_some_and(|s| s < PROGRESS_FROM) {
-        return ProgressBar::hidden();
-    }
-    match size {
-        Some(size) => ProgressBar::new(size).with_style(
-            ProgressStyle::with_template("importing {bytes}/{total_bytes} [{wide_bar}] {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        ),
-        None => ProgressBar::new_spinner().with_style(
-            ProgressStyle::with_template("importing {spinner} {bytes} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        ),
-    }
 }
 
 /// `dry run of FILE into ACCOUNT: 3 to add, …` / `imported FILE into ACCOUNT: 3 added, …`.

@@ -9,9 +9,11 @@
 //! can deadlock the kernel). So the next `stat` and `cat` see the new value, and repeated
 //! lookups cost no round trip.
 
+mod connection;
 mod counts;
 mod invalidate;
 
+pub use connection::{mount_connection, FS_TYPE};
 pub use counts::operations_served;
 
 use std::ffi::OsStr;
@@ -74,8 +76,8 @@ impl FuseAdapter {
         cfg: &MountConfig,
     ) -> std::io::Result<fuser::BackgroundSession> {
         let mut opts = vec![
-            MountOption::FSName("outlayerd".into()),
-            MountOption::Subtype("outlayer".into()),
+            MountOption::FSName(connection::FS_NAME.into()),
+            MountOption::Subtype(connection::FS_NAME.into()),
             MountOption::DefaultPermissions,
             MountOption::NoDev,
             MountOption::NoSuid,
@@ -83,16 +85,25 @@ impl FuseAdapter {
         if cfg.read_only {
             opts.push(MountOption::RO);
         }
-        let mut config = fuser::Config::default();
+        let mut config = session_config(cfg);
         config.mount_options = opts;
-        if cfg.allow_other {
-            config.acl = fuser::SessionACL::All;
-        }
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        config.n_threads = Some(cfg.threads.unwrap_or(cores.min(4)).max(1));
-        config.clone_fd = true;
         let (fs, origin) = (self.fs.clone(), self.ctx.origin);
         let session = fuser::spawn_mount(self, mountpoint, &config)?;
+        start_invalidator(fs, session.notifier(), origin)?;
+        Ok(session)
+    }
+
+    /// Serves a connection mounted by someone else ([`mount_connection`], in a privileged
+    /// process outside a sandbox) from background threads, until the kernel ends it (an
+    /// unmount). The session holds no mount: dropping it unmounts nothing.
+    pub fn spawn_on_connection(
+        self,
+        connection: std::os::fd::OwnedFd,
+        cfg: &MountConfig,
+    ) -> std::io::Result<fuser::BackgroundSession> {
+        let config = session_config(cfg);
+        let (fs, origin) = (self.fs.clone(), self.ctx.origin);
+        let session = fuser::Session::from_fd(self, connection, config.acl, config)?.spawn()?;
         start_invalidator(fs, session.notifier(), origin)?;
         Ok(session)
     }
@@ -105,6 +116,18 @@ impl FuseAdapter {
             tracing::error!(op, "request handler panicked; replied EIO");
         }
     }
+}
+
+/// What a session needs besides its mount options: access and threads.
+fn session_config(cfg: &MountConfig) -> fuser::Config {
+    let mut config = fuser::Config::default();
+    if cfg.allow_other {
+        config.acl = fuser::SessionACL::All;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    config.n_threads = Some(cfg.threads.unwrap_or(cores.min(4)).max(1));
+    config.clone_fd = true;
+    config
 }
 
 fn errno(e: &Error) -> Errno {
