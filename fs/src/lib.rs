@@ -16,4 +16,8 @@ pub mod statefs;
 pub mod store;
 
 pub use account::AccountId;
+
+/// The hash map of in-memory tables on the hot path (fids, inodes, open files, keys a call
+/// holds): foldhash, seeded per map, rather than SipHash.
+pub type FastHashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 pub use error::{Error, Result};

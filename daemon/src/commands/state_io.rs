@@ -10,7 +10,6 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 use std::sync::Arc;
 
-
 use super::Backend;
 use crate::api::{ApiError, ErrorKind, ImportProgress, ImportReport, StateExport, StateImport};
 use crate::cli::ExportFormat;

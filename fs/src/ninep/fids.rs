@@ -9,8 +9,6 @@
 //! back; two requests on one fid may therefore race, which at worst yields `EBADF` from a
 //! handle closed in between, never a crash.
 
-use std::collections::HashMap;
-
 use parking_lot::Mutex;
 
 /// What an opened fid holds.
@@ -55,7 +53,7 @@ impl Fid {
 /// The fids of one connection.
 #[derive(Default)]
 pub(crate) struct FidTable {
-    map: Mutex<HashMap<u32, Fid>>,
+    map: Mutex<crate::FastHashMap<u32, Fid>>,
 }
 
 impl FidTable {

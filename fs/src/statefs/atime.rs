@@ -38,7 +38,7 @@ pub(super) struct Atimes {
 
 #[derive(Default)]
 struct PendingSet {
-    by_ino: HashMap<u64, Pending>,
+    by_ino: crate::FastHashMap<u64, Pending>,
     /// When the oldest entry arrived.
     since: Option<Instant>,
 }
@@ -58,7 +58,7 @@ impl Atimes {
         self.inner.lock().by_ino.remove(&ino);
     }
 
-    fn take_all(&self) -> HashMap<u64, Pending> {
+    fn take_all(&self) -> crate::FastHashMap<u64, Pending> {
         let mut set = self.inner.lock();
         set.since = None;
         std::mem::take(&mut set.by_ino)

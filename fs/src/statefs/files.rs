@@ -6,7 +6,6 @@
 //! as NFS gives. A clean file keeps no copy: reads go to the store, so a value changed by a
 //! contract is what the next read returns.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -77,8 +76,8 @@ struct Handle {
 /// Every open file and handle of a `StateFs`.
 #[derive(Default)]
 pub(super) struct OpenFiles {
-    by_ino: Mutex<HashMap<u64, Arc<OpenFile>>>,
-    handles: RwLock<HashMap<u64, Arc<Handle>>>,
+    by_ino: Mutex<crate::FastHashMap<u64, Arc<OpenFile>>>,
+    handles: RwLock<crate::FastHashMap<u64, Arc<Handle>>>,
     next_fh: AtomicU64,
 }
 

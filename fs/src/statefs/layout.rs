@@ -7,7 +7,7 @@
 //! component that is not an existing directory, and everything after it, is the file's name
 //! there, its remaining `/` written `%2F` by the codec.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crate::error::{Error, Result};
 use crate::names::{self, Decoded, NAME_MAX};
@@ -17,13 +17,13 @@ use crate::names::{self, Decoded, NAME_MAX};
 pub(crate) struct DirSet {
     paths: HashSet<Vec<u8>>,
     /// How many directories each directory (`b""`: the account) holds, for link counts.
-    subdirs: HashMap<Vec<u8>, u32>,
+    subdirs: crate::FastHashMap<Vec<u8>, u32>,
 }
 
 impl DirSet {
     pub(crate) fn new(paths: impl IntoIterator<Item = Vec<u8>>) -> Self {
         let paths: HashSet<Vec<u8>> = paths.into_iter().collect();
-        let mut subdirs = HashMap::new();
+        let mut subdirs = crate::FastHashMap::default();
         for p in &paths {
             if let Some(parent) = parent_of(p) {
                 *subdirs.entry(parent.to_vec()).or_insert(0u32) += 1;

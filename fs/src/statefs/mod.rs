@@ -22,7 +22,6 @@ pub use backend::BoundTxn;
 pub use files::OpenFlags;
 pub use readdir::DirEntry;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -132,7 +131,7 @@ pub struct StateFs {
     store: Arc<Store>,
     backend: backend::Backend,
     nodes: NodeTable,
-    dir_sets: Mutex<HashMap<AccountId, Arc<DirSet>>>,
+    dir_sets: Mutex<crate::FastHashMap<AccountId, Arc<DirSet>>>,
     files: files::OpenFiles,
     atimes: atime::Atimes,
     dirs_open: readdir::DirHandles,
@@ -172,7 +171,7 @@ impl StateFs {
             store,
             backend,
             nodes: NodeTable::new(),
-            dir_sets: Mutex::new(HashMap::new()),
+            dir_sets: Mutex::default(),
             files: files::OpenFiles::default(),
             atimes: atime::Atimes::default(),
             dirs_open: readdir::DirHandles::default(),

@@ -4,8 +4,6 @@
 //! until `clunk`. Renames rewrite entries in place, so an inode keeps working under its new
 //! name, as on a local filesystem.
 
-use std::collections::HashMap;
-
 use parking_lot::RwLock;
 
 use super::layout::is_at_or_below;
@@ -32,12 +30,12 @@ struct Entry {
 
 /// Inode → node, with reference counts.
 pub(crate) struct NodeTable {
-    map: RwLock<HashMap<u64, Entry>>,
+    map: RwLock<crate::FastHashMap<u64, Entry>>,
 }
 
 impl NodeTable {
     pub(crate) fn new() -> Self {
-        let mut map = HashMap::new();
+        let mut map = crate::FastHashMap::default();
         map.insert(
             ROOT_INO,
             Entry {

@@ -5,7 +5,6 @@
 //! ended, so the next call (FUSE `readdir`, 9P `Treaddir`) continues with one seek. A call at
 //! any other offset restarts the scan and skips, which is slow but correct.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -55,7 +54,7 @@ struct DirHandle {
 /// Open directory handles.
 #[derive(Default)]
 pub(super) struct DirHandles {
-    map: Mutex<HashMap<u64, Arc<DirHandle>>>,
+    map: Mutex<crate::FastHashMap<u64, Arc<DirHandle>>>,
     next: AtomicU64,
 }
 

@@ -98,7 +98,7 @@ pub struct Txn<'s> {
     /// Where the times this transaction writes come from.
     clock: Clock,
     /// Committed metadata already read, by key (see [`Txn::meta`]).
-    meta_cache: std::cell::RefCell<std::collections::HashMap<Vec<u8>, Option<KeyMeta>>>,
+    meta_cache: std::cell::RefCell<crate::FastHashMap<Vec<u8>, Option<KeyMeta>>>,
 }
 
 /// Keys whose committed metadata a transaction remembers at most.

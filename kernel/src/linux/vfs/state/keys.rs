@@ -15,7 +15,6 @@
 //! operation of the task first closes every key this way (`Session::settle`), so files and
 //! storage calls never see stale bytes of each other.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use outlayer_fs::names;
@@ -56,7 +55,7 @@ struct Known {
 
 /// The keys the storage calls hold open, by key.
 #[derive(Default)]
-pub(super) struct KnownKeys(HashMap<Vec<u8>, Known>);
+pub(super) struct KnownKeys(outlayer_fs::FastHashMap<Vec<u8>, Known>);
 
 impl KnownKeys {
     /// Clunks every open key (its writes join the transaction); the first failure wins.

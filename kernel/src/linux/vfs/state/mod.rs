@@ -13,7 +13,6 @@ mod keys;
 
 pub use keys::StateKeys;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use outlayer_fs::ninep::server::InProcess;
@@ -50,7 +49,7 @@ struct Session {
 /// meets it instead, which depends on the task's own steps only.
 #[derive(Default)]
 struct InoMap {
-    by_qid: HashMap<u64, u64>,
+    by_qid: outlayer_fs::FastHashMap<u64, u64>,
 }
 
 impl InoMap {
