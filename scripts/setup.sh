@@ -20,12 +20,15 @@ packages=(
   qemu-system-x86 linux-image-amd64 busybox-static kmod cpio xz-utils zstd
   # tests/tests/web_console.rs: the web console in Debian's Chromium, driven by
   # playwright-core (npm ci into ~/.cache/outlayer-npm by the test, from tests/web's lock).
-  chromium nodejs npm
+  # Node and npm come from Debian unless a Node with its npm is already there (NodeSource's
+  # nodejs package ships npm and conflicts with Debian's npm): see below the list.
+  chromium
   # tests/scripts/systemd-vm.sh: a real systemd (Debian bookworm made by mmdebstrap from
   # Debian's packages, e2fsprogs makes its ext4 image) booted under QEMU with the same
   # kernel; qemu-utils' qemu-img gives every run a throw-away overlay of the cached image.
   mmdebstrap qemu-utils e2fsprogs
 )
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
