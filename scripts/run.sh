@@ -41,5 +41,27 @@ od -An -tu8 "$mnt/demo-counter.near/STATE"             # the contract's state, a
 "$bin" call demo-counter.near increment --mode linux
 "$bin" call demo-counter.near get_count --view
 "$bin" call demo-counter.near decrement --view || true  # a change in a view: ProhibitedInView
+# The other contracts, in both modes: `compare` runs a call in each from the same state and
+# exits 1 if status, result, logs, gas or the resulting state differ.
+"$bin" deploy demo-ft.near "$contracts/fungible_token.wasm"
+"$bin" call demo-ft.near new_default_meta '{"owner_id":"demo-ft.near","total_supply":"1000"}' \
+  >/dev/null 2>&1 || true                                # already initialised on a re-run
+"$bin" call demo-ft.near storage_deposit '{"account_id":"bob.near"}' --deposit 1000000000000000000000000 --mode linux >/dev/null
+"$bin" compare demo-ft.near ft_transfer '{"receiver_id":"bob.near","amount":"1"}' --deposit 1 --commit linux
+"$bin" call demo-ft.near ft_balance_of '{"account_id":"bob.near"}' --view
+"$bin" deploy demo-status.near "$contracts/status_message.wasm"
+"$bin" compare demo-status.near set_status '{"message":"hello from both modes"}' --commit direct
+"$bin" call demo-status.near get_status '{"account_id":"demo-status.near"}' --view --mode linux
+cat "$mnt/demo-status.near/STATE" | od -c | head -3
+# WASI programs as contracts (linux mode): the example programs of guest/programs.
+guest/build-programs.sh >/dev/null 2>&1
+for p in counter_syscall counter_files counter_std; do
+  "$bin" deploy "demo-${p//_/-}.near" "guest/programs/out/$p.wasm"
+  "$bin" call "demo-${p//_/-}.near" increment
+done
+cat "$mnt/demo-counter-files.near/count"
+"$bin" deploy demo-kv.near guest/programs/out/kvreport.wasm
+"$bin" call demo-kv.near put --args-file <(printf 'apple=red\npear=green\n')
+"$bin" call demo-kv.near report --view
 set +x
 echo "state is mounted at $mnt (data: ${OUTLAYER_DATA_DIR:-default data dir}); unmounting"
