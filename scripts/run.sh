@@ -50,6 +50,7 @@ od -An -tu8 "$mnt/demo-counter.near/STATE"             # the contract's state, a
 "$bin" compare demo-ft.near ft_transfer '{"receiver_id":"bob.near","amount":"1"}' --deposit 1 --commit linux
 "$bin" call demo-ft.near ft_balance_of '{"account_id":"bob.near"}' --view
 "$bin" deploy demo-status.near "$contracts/status_message.wasm"
+"$bin" call demo-status.near new '{}' >/dev/null 2>&1 || true  # already initialised on a re-run
 "$bin" compare demo-status.near set_status '{"message":"hello from both modes"}' --commit direct
 "$bin" call demo-status.near get_status '{"account_id":"demo-status.near"}' --view --mode linux
 cat "$mnt/demo-status.near/STATE" | od -c | head -3
