@@ -344,10 +344,10 @@ impl Store {
     /// How many keys `account` holds (0 when it does not exist), without a scan: read from
     /// a counter kept in the `sys` column; counted for accounts written before it existed.
     pub fn key_count(&self, account: &AccountId) -> Result<u64> {
-        if let Some(v) = self.get_raw(Col::Sys, &key_count_row(account.as_str()))? {
-            return Ok(u64::from_le_bytes(
-                v.as_slice().try_into().unwrap_or([0; 8]),
-            ));
+        // A row that is not 8 bytes is not one we wrote: counting again beats trusting it.
+        let row = self.get_raw(Col::Sys, &key_count_row(account.as_str()))?;
+        if let Some(count) = row.and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok()) {
+            return Ok(u64::from_le_bytes(count));
         }
         let mut count = 0;
         self.scan_keys(account, b"", b"", |_, _| {
